@@ -36,7 +36,7 @@ public final class KaggleCsv {
                 if (line.isBlank()) {
                     continue;
                 }
-                parseRow(file, row, line, values);
+                parseRow(file, row, line, values, labelled);
                 if (labelled) {
                     if (values[0] > 9) {
                         throw new DigitlabException(file + ": line " + row + ": label " + values[0] + " is outside 0-9");
@@ -79,7 +79,7 @@ public final class KaggleCsv {
     }
 
     /** Parses one row of small non-negative integers without splitting it into strings. */
-    private static void parseRow(Path file, int row, String line, int[] values) {
+    private static void parseRow(Path file, int row, String line, int[] values, boolean labelled) {
         int field = 0;
         int value = 0;
         int digits = 0;
@@ -91,10 +91,10 @@ public final class KaggleCsv {
                     throw new DigitlabException(file + ": line " + row + ": more than " + values.length + " fields");
                 }
                 if (digits == 0) {
-                    throw new DigitlabException(file + ": line " + row + ": field " + (field + 1) + " is empty");
+                    throw new DigitlabException(file + ": line " + row + ": field " + column(field, labelled) + " is empty");
                 }
                 if (value > 255) {
-                    throw new DigitlabException(file + ": line " + row + ": field " + (field + 1) + " value " + value
+                    throw new DigitlabException(file + ": line " + row + ": field " + column(field, labelled) + " value " + value
                             + " is outside 0-255");
                 }
                 values[field++] = value;
@@ -106,13 +106,19 @@ public final class KaggleCsv {
             } else if (ch == ' ' || ch == '\r' || ch == '\t') {
                 // surrounding white space is tolerated
             } else {
-                throw new DigitlabException(file + ": line " + row + ": field " + (field + 1)
+                throw new DigitlabException(file + ": line " + row + ": field " + column(field, labelled)
                         + " is not a whole number 0-255 ('" + fieldText(line, i) + "')");
             }
         }
         if (field != values.length) {
             throw new DigitlabException(file + ": line " + row + ": " + field + " fields, expected " + values.length);
         }
+    }
+
+    /** "3 (pixel1)": the 1-based field number with the column's name. */
+    private static String column(int field, boolean labelled) {
+        String name = labelled ? (field == 0 ? "label" : "pixel" + (field - 1)) : "pixel" + field;
+        return (field + 1) + " (" + name + ")";
     }
 
     private static String fieldText(String line, int at) {
