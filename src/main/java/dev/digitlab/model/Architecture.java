@@ -1,0 +1,60 @@
+package dev.digitlab.model;
+
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.SequentialBlock;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A model as a list of named layers, so it can be written the way a paper's table reads and summarised
+ * with the layer names a PyTorch user knows (DJL names activations and pools "LambdaBlock").
+ */
+public final class Architecture {
+
+    /** One row of the table: a display name ("Conv2d") and the block. */
+    public record Layer(String type, Block block) {}
+
+    private final String name;
+    private final int inputSize;
+    private final List<Layer> layers = new ArrayList<>();
+
+    public Architecture(String name, int inputSize) {
+        this.name = name;
+        this.inputSize = inputSize;
+    }
+
+    public Architecture add(String type, Block block) {
+        layers.add(new Layer(type, block));
+        return this;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** Images are {@code inputSize x inputSize}: 32 for LeNet-5 (MNIST padded by 2), 28 otherwise. */
+    public int inputSize() {
+        return inputSize;
+    }
+
+    /** The padding that turns a 28x28 image into this model's input. */
+    public int padding() {
+        return (inputSize - 28) / 2;
+    }
+
+    public Shape inputShape(long batch) {
+        return new Shape(batch, 1, inputSize, inputSize);
+    }
+
+    public List<Layer> layers() {
+        return List.copyOf(layers);
+    }
+
+    /** The layers as one block; build it once per model instance (blocks hold their parameters). */
+    public SequentialBlock block() {
+        SequentialBlock block = new SequentialBlock();
+        layers.forEach(l -> block.add(l.block()));
+        return block;
+    }
+}

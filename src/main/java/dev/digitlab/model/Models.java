@@ -1,0 +1,134 @@
+package dev.digitlab.model;
+
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
+import ai.djl.nn.Blocks;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.BatchNorm;
+import ai.djl.nn.norm.Dropout;
+import ai.djl.nn.pooling.Pool;
+import dev.digitlab.DigitlabException;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+
+/** The model zoo. Each definition is a fresh instance: blocks own their parameters. */
+public final class Models {
+    private static final Map<String, Supplier<Architecture>> ZOO = new TreeMap<>(Map.of(
+            "lenet5", Models::lenet5,
+            "bn-cnn", Models::bnCnn,
+            "dropout-cnn", Models::dropoutCnn,
+            "deep-cnn", Models::deepCnn,
+            "mlp", Models::mlp));
+
+    private Models() {}
+
+    public static List<String> names() {
+        return List.copyOf(ZOO.keySet());
+    }
+
+    public static Architecture create(String name) {
+        Supplier<Architecture> s = ZOO.get(name);
+        if (s == null) {
+            throw new DigitlabException("unknown model '" + name + "' (expected one of " + String.join(", ", names()) + ")");
+        }
+        return s.get();
+    }
+
+    /** LeCun et al. 1998, as the write-ups build it: tanh and average pooling on a 32x32 input; 61,706 parameters. */
+    static Architecture lenet5() {
+        return new Architecture("lenet5", 32)
+                .add("Conv2d", conv(6, 5, 0))         // C1: 6@28x28
+                .add("Tanh", Activation.tanhBlock())
+                .add("AvgPool2d", avgPool())          // S2: 6@14x14
+                .add("Conv2d", conv(16, 5, 0))        // C3: 16@10x10
+                .add("Tanh", Activation.tanhBlock())
+                .add("AvgPool2d", avgPool())          // S4: 16@5x5
+                .add("Conv2d", conv(120, 5, 0))       // C5: 120@1x1
+                .add("Tanh", Activation.tanhBlock())
+                .add("Flatten", Blocks.batchFlattenBlock())
+                .add("Linear", linear(84))            // F6
+                .add("Tanh", Activation.tanhBlock())
+                .add("Linear", linear(10));           // output
+    }
+
+    static Architecture bnCnn() {
+        return new Architecture("bn-cnn", 28)
+                .add("Conv2d", conv(16, 3, 1))
+                .add("ReLU", Activation.reluBlock())
+                .add("BatchNorm2d", BatchNorm.builder().build())
+                .add("MaxPool2d", maxPool())          // 16@14x14
+                .add("Conv2d", conv(32, 3, 1))
+                .add("ReLU", Activation.reluBlock())
+                .add("BatchNorm2d", BatchNorm.builder().build())
+                .add("MaxPool2d", maxPool())          // 32@7x7
+                .add("Flatten", Blocks.batchFlattenBlock())
+                .add("Linear", linear(256))
+                .add("ReLU", Activation.reluBlock())
+                .add("BatchNorm1d", BatchNorm.builder().build())
+                .add("Linear", linear(10));
+    }
+
+    static Architecture dropoutCnn() {
+        return new Architecture("dropout-cnn", 28)
+                .add("Conv2d", conv(32, 3, 1))
+                .add("BatchNorm2d", BatchNorm.builder().build())
+                .add("ReLU", Activation.reluBlock())
+                .add("MaxPool2d", maxPool())          // 32@14x14
+                .add("Conv2d", conv(64, 3, 1))
+                .add("BatchNorm2d", BatchNorm.builder().build())
+                .add("ReLU", Activation.reluBlock())
+                .add("MaxPool2d", maxPool())          // 64@7x7
+                .add("Flatten", Blocks.batchFlattenBlock())
+                .add("Linear", linear(128))
+                .add("ReLU", Activation.reluBlock())
+                .add("Dropout", Dropout.builder().optRate(0.5f).build())
+                .add("Linear", linear(10));
+    }
+
+    static Architecture deepCnn() {
+        return new Architecture("deep-cnn", 28)
+                .add("Conv2d", conv(32, 3, 0))        // 32@26x26
+                .add("ReLU", Activation.reluBlock())
+                .add("MaxPool2d", maxPool())          // 32@13x13
+                .add("Conv2d", conv(64, 3, 0))        // 64@11x11
+                .add("ReLU", Activation.reluBlock())
+                .add("Conv2d", conv(64, 3, 0))        // 64@9x9
+                .add("ReLU", Activation.reluBlock())
+                .add("MaxPool2d", maxPool())          // 64@4x4: flatten 1024
+                .add("Flatten", Blocks.batchFlattenBlock())
+                .add("Linear", linear(100))
+                .add("ReLU", Activation.reluBlock())
+                .add("Linear", linear(10));
+    }
+
+    static Architecture mlp() {
+        return new Architecture("mlp", 28)
+                .add("Flatten", Blocks.batchFlattenBlock())
+                .add("Linear", linear(256))
+                .add("ReLU", Activation.reluBlock())
+                .add("Linear", linear(128))
+                .add("ReLU", Activation.reluBlock())
+                .add("Linear", linear(10));
+    }
+
+    private static Block conv(int filters, int kernel, int pad) {
+        return Conv2d.builder().setFilters(filters).setKernelShape(new Shape(kernel, kernel))
+                .optPadding(new Shape(pad, pad)).build();
+    }
+
+    private static Block linear(int units) {
+        return Linear.builder().setUnits(units).build();
+    }
+
+    private static Block avgPool() {
+        return Pool.avgPool2dBlock(new Shape(2, 2), new Shape(2, 2));
+    }
+
+    private static Block maxPool() {
+        return Pool.maxPool2dBlock(new Shape(2, 2), new Shape(2, 2));
+    }
+}

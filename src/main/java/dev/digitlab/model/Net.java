@@ -1,0 +1,165 @@
+package dev.digitlab.model;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.Initializer;
+import ai.djl.util.Pair;
+import dev.digitlab.AtomicFiles;
+import dev.digitlab.DigitlabException;
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** An architecture with its parameters, living on one NDManager. */
+public final class Net implements AutoCloseable {
+    private final Architecture architecture;
+    private final SequentialBlock block;
+    private final NDManager manager;
+    private final ParameterStore store;
+
+    private Net(Architecture architecture, NDManager manager) {
+        this.architecture = architecture;
+        this.block = architecture.block();
+        this.manager = manager;
+        this.store = new ParameterStore(manager, false);
+    }
+
+    /** A freshly initialised network: weights as PyTorch initialises them, drawn from {@code seed}. */
+    public static Net create(Architecture architecture, NDManager parent, long seed) {
+        Engine.getInstance().setRandomSeed((int) seed);
+        return initialised(architecture, parent);
+    }
+
+    private static Net initialised(Architecture architecture, NDManager parent) {
+        Net net = new Net(architecture, parent.newSubManager());
+        net.block.setInitializer(new TorchDefaultInit(), Parameter.Type.WEIGHT);
+        net.block.initialize(net.manager, DataType.FLOAT32, architecture.inputShape(1));
+        return net;
+    }
+
+    /** A network with the weights in {@code file}, which must fit the architecture exactly. */
+    public static Net load(Architecture architecture, NDManager parent, Path file) {
+        Net net = initialised(architecture, parent);
+        List<Shape> expected = net.parameterShapes();
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
+            net.block.loadParameters(net.manager, new DataInputStream(in));
+            if (in.read() != -1) {
+                throw new IOException("unexpected bytes after the last parameter");
+            }
+        } catch (NoSuchFileException e) {
+            net.close();
+            throw new DigitlabException(file + ": no such file");
+        } catch (Exception e) { // DJL reports bad weights as IOException, MalformedModelException or worse
+            net.close();
+            throw new DigitlabException(file + ": not " + architecture.name() + " weights (" + oneLine(e) + ")");
+        }
+        if (!net.parameterShapes().equals(expected)) {
+            net.close();
+            throw new DigitlabException(file + ": parameter shapes " + net.parameterShapes() + " do not fit "
+                    + architecture.name() + " " + expected);
+        }
+        return net;
+    }
+
+    private static String oneLine(Exception e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().replaceAll("\\s+", " ");
+    }
+
+    public void save(Path file) throws IOException {
+        AtomicFiles.write(file, out -> block.saveParameters(new DataOutputStream(out)));
+    }
+
+    /** The weights as bytes, for a checkpoint. */
+    public byte[] parameterBytes() throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        block.saveParameters(new DataOutputStream(bytes));
+        return bytes.toByteArray();
+    }
+
+    public void loadParameterBytes(byte[] bytes) throws IOException {
+        try {
+            block.loadParameters(manager, new DataInputStream(new java.io.ByteArrayInputStream(bytes)));
+        } catch (ai.djl.MalformedModelException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    public NDArray forward(NDArray x, boolean training) {
+        return block.forward(store, new NDList(x), training).singletonOrThrow();
+    }
+
+    /** Runs the layers one by one and returns every layer's output (for feature maps and summaries). */
+    public List<NDArray> forwardLayers(NDArray x) {
+        List<NDArray> outputs = new ArrayList<>();
+        NDList current = new NDList(x);
+        for (var child : block.getChildren().values()) {
+            current = child.forward(store, current, false);
+            outputs.add(current.singletonOrThrow());
+        }
+        return outputs;
+    }
+
+    /** Trainable parameters, by their stable names ("01Conv2d_weight"). */
+    public List<Pair<String, Parameter>> trainableParameters() {
+        List<Pair<String, Parameter>> out = new ArrayList<>();
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            if (p.getValue().requiresGradient()) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    public List<Shape> parameterShapes() {
+        return block.getParameters().values().stream().map(p -> p.getArray().getShape()).toList();
+    }
+
+    public long parameterCount() {
+        return block.getParameters().values().stream().filter(Parameter::requiresGradient)
+                .mapToLong(p -> p.getArray().size()).sum();
+    }
+
+    public Architecture architecture() {
+        return architecture;
+    }
+
+    public SequentialBlock block() {
+        return block;
+    }
+
+    public NDManager manager() {
+        return manager;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+
+    /**
+     * PyTorch's default for Conv2d and Linear weights (Kaiming-uniform with a = sqrt(5)), i.e. U(-1/sqrt(fan_in),
+     * 1/sqrt(fan_in)), so that models train as the PyTorch write-ups' do. Biases stay at DJL's zeros.
+     */
+    static final class TorchDefaultInit implements Initializer {
+        @Override
+        public NDArray initialize(NDManager manager, Shape shape, DataType dataType) {
+            long fanIn = shape.size() / shape.get(0);
+            float bound = (float) (1.0 / Math.sqrt(fanIn));
+            return manager.randomUniform(-bound, bound, shape, dataType);
+        }
+    }
+}
