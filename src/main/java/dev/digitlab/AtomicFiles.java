@@ -25,11 +25,21 @@ public final class AtomicFiles {
     public static void write(Path target, Writer writer) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".part");
+        Path tmp = tempFile(dir, target.getFileName().toString());
         try {
             try (var channel = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE);
                  OutputStream out = new BufferedOutputStream(java.nio.channels.Channels.newOutputStream(channel), 1 << 16)) {
-                writer.write(out);
+                writer.write(new java.io.FilterOutputStream(out) {
+                    @Override
+                    public void write(byte[] b, int off, int len) throws IOException {
+                        out.write(b, off, len);
+                    }
+
+                    @Override
+                    public void close() throws IOException {
+                        out.flush(); // writers (Jackson, ImageIO) may close the stream: the rename must come after us
+                    }
+                });
                 out.flush();
                 channel.force(true);
             }
@@ -41,6 +51,15 @@ public final class AtomicFiles {
 
     public static void writeString(Path target, String text) throws IOException {
         write(target, out -> out.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    /** A new empty file {@code .NAME*.part} in {@code dir}, readable by all like a normally created file. */
+    public static Path tempFile(Path dir, String name) throws IOException {
+        if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            return Files.createTempFile(dir, "." + name, ".part", java.nio.file.attribute.PosixFilePermissions
+                    .asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--")));
+        }
+        return Files.createTempFile(dir, "." + name, ".part");
     }
 
     /** Renames {@code tmp} to {@code target}, atomically where the file system can. */

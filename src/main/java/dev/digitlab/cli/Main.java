@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 
 @Command(name = "digitlab", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = "Train, evaluate, explain and serve handwritten-digit classifiers.",
-        subcommands = {FetchCommand.class, DataCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {FetchCommand.class, DataCommand.class, SummaryCommand.class, TrainCommand.class,
+                CommandLine.HelpCommand.class})
 public class Main implements Runnable {
 
     static {

@@ -128,7 +128,7 @@ public final class Fetcher {
             }
             Path tmp = null;
             try {
-                tmp = Files.createTempFile(target.getParent(), "." + fileName, ".part");
+                tmp = AtomicFiles.tempFile(target.getParent(), fileName);
                 source.fetch(sums, file, tmp);
                 String md5 = md5(tmp);
                 if (!md5.equals(sums.rawMd5(file))) {
@@ -235,7 +235,7 @@ public final class Fetcher {
         @Override
         public void fetch(Checksums sums, int file, Path target) throws IOException {
             String name = Dataset.FILES.get(file) + ".gz";
-            Path gz = Files.createTempFile(target.getParent(), "." + name, ".part");
+            Path gz = AtomicFiles.tempFile(target.getParent(), name);
             try {
                 download(URI.create(base + name), gz, name);
                 String md5 = md5(gz);

@@ -1,0 +1,118 @@
+package dev.digitlab.cli;
+
+import dev.digitlab.data.DataFolder;
+import dev.digitlab.data.Digits;
+import dev.digitlab.data.KaggleCsv;
+import dev.digitlab.train.TrainConfig;
+import dev.digitlab.train.Trainer;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Train a model, one line per epoch, a checkpoint after each; the defaults are LeNet-5 with Adam.",
+                "The output folder gets model.json + model.params (last epoch), best/ (best validation loss),",
+                "history.json, history.csv and checkpoint.zip."})
+class TrainCommand implements Callable<Integer> {
+    @Option(names = "--model", defaultValue = "lenet5", description = "lenet5, bn-cnn, dropout-cnn, deep-cnn or mlp (default: ${DEFAULT-VALUE})")
+    String model;
+
+    @Option(names = "--epochs", defaultValue = "5", description = "passes over the training data (default: ${DEFAULT-VALUE})")
+    int epochs;
+
+    @Option(names = "--batch-size", defaultValue = "32", description = "images per step (default: ${DEFAULT-VALUE})")
+    int batchSize;
+
+    @Option(names = "--lr", defaultValue = "1e-3", description = "learning rate (peak rate for onecycle) (default: ${DEFAULT-VALUE})")
+    double lr;
+
+    @Option(names = "--optimizer", defaultValue = "adam", description = "adam or sgd (default: ${DEFAULT-VALUE})")
+    String optimizer;
+
+    @Option(names = "--momentum", defaultValue = "0.9", description = "SGD momentum (default: ${DEFAULT-VALUE})")
+    double momentum;
+
+    @Option(names = "--weight-decay", defaultValue = "0", description = "L2 weight decay (default: ${DEFAULT-VALUE})")
+    double weightDecay;
+
+    @Option(names = "--beta1", defaultValue = "0.9", description = "Adam beta1 (default: ${DEFAULT-VALUE})")
+    double beta1;
+
+    @Option(names = "--beta2", defaultValue = "0.999", description = "Adam beta2 (default: ${DEFAULT-VALUE})")
+    double beta2;
+
+    @Option(names = "--lr-schedule", defaultValue = "none", description = "none, step, cosine or onecycle (default: ${DEFAULT-VALUE})")
+    String lrSchedule;
+
+    @Option(names = "--lr-step-epochs", defaultValue = "3", description = "step schedule: epochs between drops (default: ${DEFAULT-VALUE})")
+    int stepEpochs;
+
+    @Option(names = "--lr-gamma", defaultValue = "0.1", description = "step schedule: factor per drop (default: ${DEFAULT-VALUE})")
+    double gamma;
+
+    @Option(names = "--val-split", defaultValue = "0.2", description = "fraction of the training data kept for validation (default: ${DEFAULT-VALUE})")
+    double valSplit;
+
+    @Option(names = "--seed", defaultValue = "1", description = "seed for weights, split, order and dropout (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--normalize", defaultValue = "mnist", description = "mnist (the training set's own mean/std), half (0.5/0.5) or none (default: ${DEFAULT-VALUE})")
+    String normalize;
+
+    @Option(names = "--patience", defaultValue = "0", description = "stop after this many epochs without a better validation loss; 0 = never (default: ${DEFAULT-VALUE})")
+    int patience;
+
+    @Option(names = "--device", defaultValue = "auto", description = "cpu, gpu or auto (default: ${DEFAULT-VALUE})")
+    String device;
+
+    @Option(names = "--limit", defaultValue = "0", description = "train on the first N training images only; 0 = all (default: ${DEFAULT-VALUE})")
+    int limit;
+
+    @Option(names = "--data", paramLabel = "CSV", description = "train from a Kaggle 'digit recognizer' train.csv instead of the IDX files")
+    Path dataFile;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "output folder (default: runs/<model>)")
+    Path out;
+
+    @Option(names = "--resume", paramLabel = "DIR", description = "continue the run in DIR from its checkpoint (--epochs may raise its epoch count)")
+    Path resume;
+
+    @Option(names = "--progress", negatable = true, description = "progress bar per epoch (default: on when the console is a terminal)")
+    Boolean progress;
+
+    @Mixin
+    DataOptions data;
+
+    @Override
+    public Integer call() throws Exception {
+        TrainConfig config = new TrainConfig(model, data.dataset().id(), dataFile == null ? null : dataFile.toString(),
+                epochs, batchSize, lr, optimizer, momentum, weightDecay, beta1, beta2, lrSchedule, stepEpochs, gamma,
+                valSplit, seed, normalize, patience, device, limit);
+        if (resume == null) {
+            config.validate();
+            dev.digitlab.model.Models.create(model); // unknown names fail before any data is read
+        }
+        Path dir = resume != null ? resume : out != null ? out : Path.of("runs", model);
+        Digits training;
+        Digits test = null;
+        if (dataFile != null) {
+            training = KaggleCsv.read(dataFile, data.dataset().classNames());
+            if (!training.hasLabels()) {
+                throw new dev.digitlab.DigitlabException(dataFile + ": has no label column; train --data needs a Kaggle train.csv");
+            }
+        } else {
+            DataFolder.TrainTest tt = data.load();
+            training = tt.train();
+            test = tt.test();
+        }
+        boolean bar = progress != null ? progress : System.console() != null;
+        Trainer.Result r = Trainer.run(config, training, test, dir, resume != null, bar, Main::info);
+        if (test != null) {
+            System.out.printf("test loss %.4f  test accuracy %.2f%%  (%d images)%n", r.testLoss(), 100 * r.testAccuracy(), test.size());
+        }
+        System.out.println("saved the model in " + dir + " (best validation model in " + dir.resolve("best") + ")");
+        return 0;
+    }
+}

@@ -1,0 +1,107 @@
+package dev.digitlab.model;
+
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.digitlab.AtomicFiles;
+import dev.digitlab.DigitlabException;
+import dev.digitlab.Version;
+import dev.digitlab.data.Normalization;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A saved model: {@code model.params} (weights) and {@code model.json} (the sidecar). The sidecar says everything
+ * needed to use the weights (architecture, input size, normalisation, class names), how they were trained, and
+ * how well they did, so evaluate, predict and serve need nothing else. Loading reads data only; it runs nothing.
+ */
+public final class ModelFolder {
+    public static final String WEIGHTS = "model.params";
+    public static final String SIDECAR = "model.json";
+    public static final int FORMAT = 1;
+    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** The sidecar's content. {@code training} and {@code metrics} are free-form JSON objects. */
+    public record Sidecar(int format, String digitlabVersion, String architecture, int inputSize, String normalization,
+                          double mean, double std, List<String> classNames, long parameters, JsonNode training,
+                          JsonNode metrics) {
+
+        public Normalization norm() {
+            return new Normalization(normalization, mean, std);
+        }
+    }
+
+    /** A model read back from a folder; close it to free its native memory. */
+    public record Loaded(Net net, Sidecar sidecar) implements AutoCloseable {
+        @Override
+        public void close() {
+            net.close();
+        }
+    }
+
+    private ModelFolder() {}
+
+    public static Sidecar sidecar(Net net, Normalization norm, List<String> classNames, Object training, Object metrics) {
+        return new Sidecar(FORMAT, Version.VERSION, net.architecture().name(), net.architecture().inputSize(),
+                norm.name(), norm.mean(), norm.std(), classNames, net.parameterCount(),
+                JSON.valueToTree(training), JSON.valueToTree(metrics));
+    }
+
+    /** Writes the weights, then the sidecar, each atomically. */
+    public static void save(Path dir, Net net, Sidecar sidecar) throws IOException {
+        Files.createDirectories(dir);
+        net.save(dir.resolve(WEIGHTS));
+        AtomicFiles.write(dir.resolve(SIDECAR), out -> JSON.writeValue(out, sidecar));
+    }
+
+    public static boolean isModel(Path dir) {
+        return Files.isRegularFile(dir.resolve(SIDECAR));
+    }
+
+    public static Sidecar readSidecar(Path dir) {
+        Path file = dir.resolve(SIDECAR);
+        if (!Files.isDirectory(dir)) {
+            throw new DigitlabException(dir + ": no such model folder");
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new DigitlabException(dir + ": not a model folder (no " + SIDECAR + ")");
+        }
+        Sidecar s;
+        try {
+            s = JSON.readValue(file.toFile(), Sidecar.class);
+        } catch (IOException e) {
+            throw new DigitlabException(file + ": not a digitlab model sidecar ("
+                    + e.getMessage().lines().findFirst().orElse("") + ")");
+        }
+        if (s.format() != FORMAT) {
+            throw new DigitlabException(file + ": sidecar format " + s.format() + " (this digitlab " + Version.VERSION
+                    + " reads format " + FORMAT + ")");
+        }
+        if (s.architecture() == null || s.classNames() == null || s.normalization() == null) {
+            throw new DigitlabException(file + ": sidecar lacks architecture, normalization or classNames");
+        }
+        if (!(s.std() > 0) || !Double.isFinite(s.mean())) {
+            throw new DigitlabException(file + ": sidecar normalization mean/std " + s.mean() + "/" + s.std() + " is not usable");
+        }
+        Architecture a = Models.create(s.architecture());
+        if (a.inputSize() != s.inputSize()) {
+            throw new DigitlabException(file + ": input size " + s.inputSize() + " does not fit " + a.name()
+                    + " (" + a.inputSize() + ")");
+        }
+        return s;
+    }
+
+    public static Loaded load(Path dir, NDManager manager) {
+        Sidecar s = readSidecar(dir);
+        Net net = Net.load(Models.create(s.architecture()), manager, dir.resolve(WEIGHTS));
+        if (s.classNames().size() != 10) {
+            net.close();
+            throw new DigitlabException(dir.resolve(SIDECAR) + ": " + s.classNames().size()
+                    + " class names for a 10-way model");
+        }
+        return new Loaded(net, s);
+    }
+}
