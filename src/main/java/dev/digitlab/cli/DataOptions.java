@@ -9,8 +9,8 @@ import picocli.CommandLine.Option;
 
 /** Where the data comes from: shared by every command that reads a data set. */
 public class DataOptions {
-    @Option(names = "--dataset", defaultValue = "mnist", paramLabel = "NAME",
-            description = "mnist or fashion (default: ${DEFAULT-VALUE})")
+    @Option(names = "--dataset", paramLabel = "NAME",
+            description = "mnist or fashion (default: mnist; for a saved model, the data set it was trained on)")
     String dataset;
 
     @Option(names = "--data-dir", paramLabel = "DIR",
@@ -22,7 +22,15 @@ public class DataOptions {
     List<String> mirrors = new ArrayList<>();
 
     Dataset dataset() {
-        return Dataset.parse(dataset);
+        return Dataset.parse(dataset == null ? "mnist" : dataset);
+    }
+
+    /** The data set a saved model was trained on, unless --dataset says otherwise. */
+    DataOptions orModelDefault(String modelDataset) {
+        if (dataset == null && modelDataset != null) {
+            dataset = modelDataset;
+        }
+        return this;
     }
 
     Path dir() {

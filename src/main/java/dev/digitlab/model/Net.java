@@ -90,11 +90,15 @@ public final class Net implements AutoCloseable {
         return bytes.toByteArray();
     }
 
+    /** Replaces the weights with checkpointed ones and makes them trainable again (loading drops gradients). */
     public void loadParameterBytes(byte[] bytes) throws IOException {
         try {
             block.loadParameters(manager, new DataInputStream(new java.io.ByteArrayInputStream(bytes)));
         } catch (ai.djl.MalformedModelException e) {
             throw new IOException(e.getMessage(), e);
+        }
+        for (Pair<String, Parameter> p : trainableParameters()) {
+            p.getValue().getArray().setRequiresGradient(true);
         }
     }
 

@@ -1,0 +1,128 @@
+package dev.digitlab.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.digitlab.DigitlabException;
+import dev.digitlab.TestData;
+import dev.digitlab.data.Digits;
+import dev.digitlab.model.ModelFolder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrainerTest {
+    @TempDir
+    Path dir;
+
+    static TrainConfig config(String model, String optimizer, String schedule, int epochs, int limit) {
+        return new TrainConfig(model, "mnist", null, epochs, 32, optimizer.equals("sgd") ? 0.01 : 1e-3, optimizer,
+                0.9, 0, 0.9, 0.999, schedule, 1, 0.5, 0.2, 3, "mnist", 0, "cpu", limit);
+    }
+
+    static Trainer.Result train(TrainConfig c, Path out, boolean resume, List<String> log) throws IOException {
+        Digits test = TestData.mnist().test().subset(java.util.stream.IntStream.range(0, 2000).toArray());
+        return Trainer.run(c, TestData.mnist().train(), test, out, resume, false, log::add);
+    }
+
+    /** The figures that must repeat exactly; times and durations may not. */
+    static List<List<Double>> figures(List<EpochStats> history) {
+        return history.stream().map(e -> List.of(e.trainLoss(), e.trainAccuracy(), e.valLoss(), e.valAccuracy(), e.lr())).toList();
+    }
+
+    @Test
+    void smallRunLearnsAndLeavesAUsableFolder() throws IOException {
+        Trainer.Result r = train(config("lenet5", "adam", "none", 2, 6000), dir.resolve("run"), false, new ArrayList<>());
+        // beautiful_mnist style: the example is the test; 4,800 images and 2 epochs give about 93 %
+        assertThat(r.testAccuracy()).isGreaterThan(0.88);
+        assertThat(r.history()).hasSize(2);
+        assertThat(r.history().get(1).trainLoss()).isLessThan(r.history().get(0).trainLoss());
+        Path run = dir.resolve("run");
+        for (String f : List.of("model.json", "model.params", "history.json", "history.csv", "checkpoint.zip",
+                "best/model.json", "best/model.params")) {
+            assertThat(run.resolve(f)).isRegularFile();
+        }
+        assertThat(Files.readAllLines(run.resolve("history.csv"))).hasSize(3).first().asString().startsWith("epoch,time,train_loss");
+        assertThat(History.read(run)).hasSize(2);
+        ModelFolder.Sidecar s = ModelFolder.readSidecar(run);
+        assertThat(s.architecture()).isEqualTo("lenet5");
+        assertThat(s.inputSize()).isEqualTo(32);
+        assertThat(s.metrics().get("testAccuracy").asDouble()).isEqualTo(r.testAccuracy());
+        assertThat(ModelFolder.readSidecar(run.resolve("best")).metrics().get("testAccuracy").asDouble()).isGreaterThan(0.88);
+        try (var files = Files.list(run)) {
+            assertThat(files.filter(p -> p.toString().endsWith(".part"))).isEmpty();
+        }
+    }
+
+    @Test
+    void sameSeedSameHistory() throws IOException {
+        TrainConfig c = config("bn-cnn", "sgd", "step", 2, 1500);
+        Trainer.Result a = train(c, dir.resolve("a"), false, new ArrayList<>());
+        Trainer.Result b = train(c, dir.resolve("b"), false, new ArrayList<>());
+        assertThat(figures(b.history())).isEqualTo(figures(a.history()));
+        assertThat(Files.readAllBytes(dir.resolve("b/model.params"))).isEqualTo(Files.readAllBytes(dir.resolve("a/model.params")));
+    }
+
+    @Test
+    void resumeEndsWithTheSameHistoryAsAnUninterruptedRun() throws IOException {
+        for (TrainConfig c : List.of(config("dropout-cnn", "adam", "onecycle", 3, 1200),
+                                     config("lenet5", "sgd", "cosine", 3, 1200))) {
+            Path whole = dir.resolve(c.model() + "-whole");
+            Path broken = dir.resolve(c.model() + "-broken");
+            Trainer.Result uninterrupted = train(c, whole, false, new ArrayList<>());
+            // Die while epoch 2 is being reported, after epoch 1's checkpoint was written.
+            List<String> log = new ArrayList<>() {
+                @Override
+                public boolean add(String line) {
+                    if (line.contains("epoch 2/3")) {
+                        throw new IllegalStateException("killed");
+                    }
+                    return super.add(line);
+                }
+            };
+            assertThatThrownBy(() -> train(c, broken, false, log)).hasMessage("killed");
+            assertThat(Checkpoint.read(broken).state().epochsDone()).isEqualTo(1);
+            Trainer.Result resumed = train(c, broken, true, new ArrayList<>());
+            assertThat(figures(resumed.history())).as(c.model()).isEqualTo(figures(uninterrupted.history()));
+            assertThat(resumed.testAccuracy()).isEqualTo(uninterrupted.testAccuracy());
+        }
+    }
+
+    @Test
+    void refusesToOverwriteAnotherRun() throws IOException {
+        Path out = dir.resolve("run");
+        train(config("mlp", "adam", "none", 1, 500), out, false, new ArrayList<>());
+        assertThatThrownBy(() -> train(config("lenet5", "adam", "none", 1, 500), out, false, new ArrayList<>()))
+                .isInstanceOf(DigitlabException.class)
+                .hasMessage(out + " already holds a mlp run; continue it with --resume " + out + " or choose another --out");
+    }
+
+    @Test
+    void nonsenseHyperParametersAreRejected() {
+        assertThatThrownBy(() -> config("lenet5", "adam", "none", 0, 0).validate()).hasMessage("--epochs must be at least 1, got 0");
+        assertThatThrownBy(() -> config("lenet5", "rmsprop", "none", 1, 0).validate()).hasMessageContaining("--optimizer must be adam or sgd");
+        assertThatThrownBy(() -> config("lenet5", "adam", "linear", 1, 0).validate()).hasMessageContaining("--lr-schedule");
+    }
+
+    @Test
+    void learningRateSchedules() {
+        TrainConfig base = config("lenet5", "adam", "none", 10, 0);
+        LrSchedule none = LrSchedule.of(base, 100);
+        assertThat(none.at(0)).isEqualTo(none.at(999)).isEqualTo(1e-3f);
+        LrSchedule step = new LrSchedule("step", 1e-3, 100, 1000, 3, 0.1);
+        assertThat(step.at(299)).isEqualTo(1e-3f);
+        assertThat((double) step.at(300)).isCloseTo(1e-4, org.assertj.core.data.Offset.offset(1e-9));
+        LrSchedule cosine = new LrSchedule("cosine", 1e-3, 100, 1000, 3, 0.1);
+        assertThat(cosine.at(0)).isEqualTo(1e-3f);
+        assertThat((double) cosine.at(500)).isCloseTo(5e-4, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat((double) cosine.at(1000)).isCloseTo(0, org.assertj.core.data.Offset.offset(1e-12));
+        LrSchedule one = new LrSchedule("onecycle", 1e-3, 100, 1000, 3, 0.1);
+        assertThat((double) one.at(0)).isCloseTo(4e-5, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat((double) one.at(300)).isCloseTo(1e-3, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(one.at(999)).isLessThan(1e-6f);
+    }
+}
