@@ -13,8 +13,10 @@ public record EpochStats(int epoch, String time, double trainLoss, double trainA
 
     /** The line printed after each epoch. */
     String line(int epochs) {
+        boolean noVal = Double.isNaN(valLoss);
         return String.format(java.util.Locale.ROOT,
-                "%s  epoch %d/%d  train loss %.4f  val loss %.4f  train acc %.2f%%  val acc %.2f%%  %.1f s",
-                time, epoch, epochs, trainLoss, valLoss, 100 * trainAccuracy, 100 * valAccuracy, seconds);
+                "%s  epoch %d/%d  train loss %.4f  val loss %s  train acc %.2f%%  val acc %s  %.1f s",
+                time, epoch, epochs, trainLoss, noVal ? "-" : String.format(java.util.Locale.ROOT, "%.4f", valLoss),
+                100 * trainAccuracy, noVal ? "-" : String.format(java.util.Locale.ROOT, "%.2f%%", 100 * valAccuracy), seconds);
     }
 }

@@ -1,0 +1,132 @@
+package dev.digitlab.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDManager;
+import dev.digitlab.TestData;
+import dev.digitlab.data.Digits;
+import dev.digitlab.model.Models;
+import dev.digitlab.model.Net;
+import java.awt.Color;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** summary, train, evaluate and predict through the command line, with their bad-input cases. */
+class ModelCliTest {
+    @TempDir
+    static Path shared;
+
+    static Path model;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void trainSmallModel() {
+        model = shared.resolve("lenet5");
+        CliRun r = CliRun.of("train", "--model", "lenet5", "--epochs", "1", "--limit", "6000", "--out", model.toString(),
+                "--no-progress");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.err()).containsPattern("epoch 1/1  train loss \\d\\.\\d{4}  val loss \\d\\.\\d{4}  train acc \\d+\\.\\d\\d%  val acc \\d+\\.\\d\\d%  \\d+\\.\\d s");
+        assertThat(r.out()).contains("test accuracy");
+    }
+
+    static Path copyModel(Path to) throws IOException {
+        Files.createDirectories(to);
+        Files.copy(model.resolve("model.json"), to.resolve("model.json"));
+        Files.copy(model.resolve("model.params"), to.resolve("model.params"));
+        return to;
+    }
+
+    @Test
+    void summaryPrintsTheTable() {
+        CliRun r = CliRun.of("summary", "lenet5");
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out()).contains("Total params: 61,706");
+        assertThat(CliRun.of("summary", "vgg").err().strip()).startsWith("digitlab: error: unknown model 'vgg'");
+    }
+
+    @Test
+    void evaluatePrintsFiguresAndJson() {
+        CliRun r = CliRun.of("evaluate", "--model", model.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        Matcher m = Pattern.compile("test accuracy (\\d+\\.\\d\\d)%").matcher(r.out());
+        assertThat(m.find()).isTrue();
+        assertThat(Double.parseDouble(m.group(1))).isGreaterThan(85);
+        assertThat(r.out()).contains("precision").contains("confusion matrix").contains("wrong predictions");
+        CliRun j = CliRun.of("evaluate", "--model", model.toString(), "--json");
+        assertThat(j.out()).contains("\"accuracy\"").contains("\"confusion\"").contains("\"wrong\"");
+    }
+
+    @Test
+    void predictTurnsAnyPictureIntoTheDigitItShows() throws IOException {
+        // A test digit drawn large, dark blue on a light background, off-centre: predict must see what the model sees.
+        Digits test = TestData.mnist().test();
+        int index = 0; // a 7
+        BufferedImage img = new BufferedImage(300, 200, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 200; y++) {
+            for (int x = 0; x < 300; x++) {
+                int sx = (x - 40) / 6;
+                int sy = (y - 20) / 6;
+                int v = sx >= 0 && sy >= 0 && sx < 28 && sy < 28 ? test.pixel(index, sy, sx) : 0;
+                img.setRGB(x, y, new Color(240 - v * 200 / 255, 240 - v * 200 / 255, 250 - v * 100 / 255).getRGB());
+            }
+        }
+        Path png = dir.resolve("seven.png");
+        ImageIO.write(img, "png", png.toFile());
+        Path jpg = dir.resolve("seven.jpg");
+        ImageIO.write(img, "jpg", jpg.toFile());
+        CliRun r = CliRun.of("predict", "--model", model.toString(), png.toString(), jpg.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out().lines()).hasSize(2).allSatisfy(l -> assertThat(l).matches(".*:  7 \\d+\\.\\d%  \\d \\d+\\.\\d%  \\d \\d+\\.\\d%"));
+    }
+
+    @Test
+    void badInputIsOneLineAndExitOne() throws IOException {
+        Path notImage = Files.writeString(dir.resolve("note.png"), "hello");
+        expectError(CliRun.of("predict", "--model", model.toString(), notImage.toString()), notImage + ": not a PNG or JPEG image");
+        expectError(CliRun.of("evaluate", "--model", dir.resolve("none").toString()), dir.resolve("none") + ": no such model folder");
+        Path noWeights = copyModel(dir.resolve("no-weights"));
+        Files.delete(noWeights.resolve("model.params"));
+        expectError(CliRun.of("evaluate", "--model", noWeights.toString()), noWeights.resolve("model.params") + ": no such file");
+        Path corrupt = copyModel(dir.resolve("corrupt"));
+        byte[] w = Files.readAllBytes(corrupt.resolve("model.params"));
+        Files.write(corrupt.resolve("model.params"), java.util.Arrays.copyOf(w, w.length / 2));
+        expectError(CliRun.of("evaluate", "--model", corrupt.toString()), corrupt.resolve("model.params") + ": not lenet5 weights");
+        Path other = copyModel(dir.resolve("other"));
+        try (NDManager m = NDManager.newBaseManager(); Net deep = Net.create(Models.create("deep-cnn"), m, 1)) {
+            deep.save(other.resolve("model.params"));
+        }
+        expectError(CliRun.of("evaluate", "--model", other.toString()), other.resolve("model.params") + ": ");
+        Path badJson = copyModel(dir.resolve("bad-json"));
+        Files.writeString(badJson.resolve("model.json"), "{\"format\": 1, \"architecture\": ");
+        expectError(CliRun.of("evaluate", "--model", badJson.toString()), badJson.resolve("model.json") + ": not a digitlab model sidecar");
+        Path future = copyModel(dir.resolve("future"));
+        Files.writeString(future.resolve("model.json"), Files.readString(future.resolve("model.json")).replace("\"format\" : 1", "\"format\" : 9"));
+        expectError(CliRun.of("evaluate", "--model", future.toString()), future.resolve("model.json") + ": sidecar format 9");
+    }
+
+    @Test
+    void nonsenseTrainingOptionsAreRejectedBeforeAnyWork() {
+        expectError(CliRun.of("train", "--lr", "0"), "--lr must be a positive number, got 0.0");
+        expectError(CliRun.of("train", "--batch-size", "0"), "--batch-size must be at least 1, got 0");
+        expectError(CliRun.of("train", "--epochs", "0"), "--epochs must be at least 1, got 0");
+        expectError(CliRun.of("train", "--val-split", "1"), "--val-split must be in [0, 1), got 1.0");
+        expectError(CliRun.of("train", "--model", "alexnet"), "unknown model 'alexnet'");
+        expectError(CliRun.of("train", "--out", model.toString(), "--epochs", "1"), model + " already holds a lenet5 run");
+    }
+
+    static void expectError(CliRun r, String startsWith) {
+        assertThat(r.exitCode()).as(r.out() + r.err()).isEqualTo(1);
+        assertThat(r.errorLines()).as(r.err()).isEqualTo(1);
+        assertThat(r.err()).contains("digitlab: error: " + startsWith).doesNotContain("\tat ");
+    }
+}
