@@ -73,7 +73,7 @@ class TrainCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "CSV", description = "train from a Kaggle 'digit recognizer' train.csv instead of the IDX files")
     Path dataFile;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "output folder (default: runs/<model>)")
+    @Option(names = "--out", paramLabel = "DIR", description = "output folder (default: runs/<model>, or runs/<model>-2, -3, ... if taken)")
     Path out;
 
     @Option(names = "--resume", paramLabel = "DIR", description = "continue the run in DIR from its checkpoint (--epochs may raise its epoch count)")
@@ -85,6 +85,15 @@ class TrainCommand implements Callable<Integer> {
     @Mixin
     DataOptions data;
 
+    /** runs/MODEL, or the first of runs/MODEL-2, -3, ... not yet used, so the default never collides. */
+    static Path freshRunFolder(String model) {
+        Path dir = Path.of("runs", model);
+        for (int i = 2; java.nio.file.Files.exists(dir); i++) {
+            dir = Path.of("runs", model + "-" + i);
+        }
+        return dir;
+    }
+
     @Override
     public Integer call() throws Exception {
         TrainConfig config = new TrainConfig(model, data.dataset().id(), dataFile == null ? null : dataFile.toString(),
@@ -94,7 +103,7 @@ class TrainCommand implements Callable<Integer> {
             config.validate();
             dev.digitlab.model.Models.create(model); // unknown names fail before any data is read
         }
-        Path dir = resume != null ? resume : out != null ? out : Path.of("runs", model);
+        Path dir = resume != null ? resume : out != null ? out : freshRunFolder(model);
         Digits training;
         Digits test = null;
         if (dataFile != null) {

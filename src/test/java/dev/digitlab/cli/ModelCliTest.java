@@ -124,6 +124,33 @@ class ModelCliTest {
         expectError(CliRun.of("train", "--out", model.toString(), "--epochs", "1"), model + " already holds a lenet5 run");
     }
 
+    @Test
+    void trainsAndEvaluatesFromKaggleCsv() throws IOException {
+        Digits train = TestData.mnist().train();
+        StringBuilder csv = new StringBuilder("label");
+        for (int i = 0; i < 784; i++) {
+            csv.append(",pixel").append(i);
+        }
+        csv.append('\n');
+        for (int i = 0; i < 1500; i++) {
+            csv.append(train.label(i));
+            for (int p = 0; p < 784; p++) {
+                csv.append(',').append(train.pixels()[i * 784 + p] & 0xff);
+            }
+            csv.append('\n');
+        }
+        Path file = Files.writeString(dir.resolve("train.csv"), csv);
+        Path out = dir.resolve("kaggle");
+        CliRun r = CliRun.of("train", "--model", "mlp", "--data", file.toString(), "--epochs", "2", "--out", out.toString(),
+                "--no-progress");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.err()).contains("training mlp on 1200 images (300 for validation)");
+        assertThat(r.out()).doesNotContain("test accuracy");
+        CliRun e = CliRun.of("evaluate", "--model", out.toString(), "--data", file.toString());
+        assertThat(e.exitCode()).as(e.err()).isZero();
+        assertThat(e.out()).contains("of 1500 right");
+    }
+
     static void expectError(CliRun r, String startsWith) {
         assertThat(r.exitCode()).as(r.out() + r.err()).isEqualTo(1);
         assertThat(r.errorLines()).as(r.err()).isEqualTo(1);

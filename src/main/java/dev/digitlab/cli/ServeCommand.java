@@ -1,0 +1,77 @@
+package dev.digitlab.cli;
+
+import dev.digitlab.DigitlabException;
+import dev.digitlab.data.DataFolder;
+import dev.digitlab.data.Dataset;
+import dev.digitlab.model.ModelFolder;
+import dev.digitlab.serve.ModelPool;
+import dev.digitlab.serve.Server;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Serve the drawing page and the prediction API.",
+                "Without --model it serves the model that ships in models/ (best, else lenet5)."})
+class ServeCommand implements Callable<Integer> {
+    @Option(names = "--model", paramLabel = "DIR", description = "a saved model folder; repeat to offer several in a picker")
+    List<Path> models = new ArrayList<>();
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to bind (default: ${DEFAULT-VALUE})")
+    String host;
+
+    @Option(names = "--port", defaultValue = "8080", description = "port, 0 for any free one (default: ${DEFAULT-VALUE})")
+    int port;
+
+    @Option(names = "--workers", defaultValue = "2", description = "predictors per model, the requests served at once (default: ${DEFAULT-VALUE})")
+    int workers;
+
+    @Option(names = "--feedback", paramLabel = "CSV", description = "where feedback drawings go (default: feedback.csv in the MNIST data folder)")
+    Path feedback;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        if (workers < 1 || workers > 64) {
+            throw new DigitlabException("--workers must be 1-64, got " + workers);
+        }
+        List<Path> dirs = models.isEmpty() ? List.of(shippedModel()) : models;
+        Path feedbackFile = feedback != null ? feedback : DataFolder.defaultDir(Dataset.MNIST).resolve("feedback.csv");
+        if (!"127.0.0.1".equals(host) && !"localhost".equals(host)) {
+            Main.info("warning: --host " + host + " makes the server reachable from other machines");
+        }
+        ModelPool pool = new ModelPool(dirs, workers);
+        Server server;
+        try {
+            server = new Server(pool, feedbackFile).start(host, port);
+        } catch (RuntimeException e) {
+            pool.close();
+            throw new DigitlabException("cannot listen on " + host + ":" + port + " (" + e.getMessage() + ")");
+        }
+        System.out.println("digitlab is serving " + pool.entries().stream().map(ModelPool.Entry::name).toList()
+                + " at http://" + host + ":" + server.port() + "/  (Ctrl+C stops it)");
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stop.countDown();
+        }));
+        stop.await();
+        return 0;
+    }
+
+    /** models/best, else models/lenet5, next to the launcher (or in the working folder). */
+    static Path shippedModel() {
+        String home = System.getProperty("digitlab.home", ".");
+        for (String name : List.of("best", "lenet5")) {
+            Path dir = Path.of(home, "models", name);
+            if (ModelFolder.isModel(dir)) {
+                return dir;
+            }
+        }
+        throw new DigitlabException("no model ships in " + Path.of(home, "models").toAbsolutePath().normalize()
+                + "; train one with './digitlab train' and serve it with 'digitlab serve --model runs/lenet5'");
+    }
+}

@@ -1,0 +1,102 @@
+package dev.digitlab.serve;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.DigitlabException;
+import dev.digitlab.data.ImagePrep;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Turns request bodies into 28x28 images the way {@code predict} does, or says exactly what is wrong. */
+final class Inputs {
+    static final int MAX_BATCH = 256;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Inputs() {}
+
+    static JsonNode json(byte[] body) {
+        try {
+            JsonNode node = JSON.readTree(body);
+            if (node == null || !node.isObject()) {
+                throw new BadRequest("the body must be a JSON object");
+            }
+            return node;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new BadRequest("malformed JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new BadRequest("malformed JSON: " + e.getMessage());
+        }
+    }
+
+    /** An image body (PNG/JPEG) made MNIST-like. */
+    static byte[] image(byte[] body) {
+        try {
+            return ImagePrep.toMnist(ImagePrep.decode(body, "the request body"));
+        } catch (DigitlabException e) {
+            throw new BadRequest(e.getMessage());
+        }
+    }
+
+    /**
+     * 784 values, or 28 rows of 28, each 0-255. With {@code preprocess} they are treated as a picture and made
+     * MNIST-like (crop, scale, centre) exactly as an uploaded image would be; without, they go to the model as they are.
+     */
+    static byte[] pixels(JsonNode node, String field, boolean preprocess) {
+        if (node == null || !node.isArray()) {
+            throw new BadRequest("'" + field + "' must be an array of 784 values or 28 rows of 28");
+        }
+        List<JsonNode> values = new ArrayList<>(784);
+        if (node.size() == 28 && node.get(0).isArray()) {
+            for (int r = 0; r < 28; r++) {
+                JsonNode row = node.get(r);
+                if (!row.isArray() || row.size() != 28) {
+                    throw new BadRequest("'" + field + "' row " + r + " must hold 28 values");
+                }
+                row.forEach(values::add);
+            }
+        } else if (node.size() == 784) {
+            node.forEach(values::add);
+        } else {
+            throw new BadRequest("'" + field + "' holds " + node.size() + " values; expected 784 or 28 rows of 28");
+        }
+        byte[] px = new byte[784];
+        for (int i = 0; i < 784; i++) {
+            JsonNode v = values.get(i);
+            if (!v.isNumber() || !(v.asDouble() >= 0 && v.asDouble() <= 255)) {
+                throw new BadRequest("'" + field + "' value " + i + " is " + v + "; expected a number 0-255");
+            }
+            px[i] = (byte) Math.round(v.asDouble());
+        }
+        if (!preprocess) {
+            return px;
+        }
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(28, 28, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+        for (int i = 0; i < 784; i++) {
+            img.getRaster().setSample(i % 28, i / 28, 0, px[i] & 0xff);
+        }
+        return ImagePrep.toMnist(img);
+    }
+
+    static boolean flag(JsonNode body, String name, boolean fallback) {
+        JsonNode v = body.get(name);
+        if (v == null || v.isNull()) {
+            return fallback;
+        }
+        if (!v.isBoolean()) {
+            throw new BadRequest("'" + name + "' must be true or false");
+        }
+        return v.asBoolean();
+    }
+
+    static String text(JsonNode body, String name) {
+        JsonNode v = body.get(name);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isTextual()) {
+            throw new BadRequest("'" + name + "' must be a string");
+        }
+        return v.asText();
+    }
+}

@@ -1,0 +1,204 @@
+package dev.digitlab.serve;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.javalin.http.staticfiles.Location;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The HTTP front door: the drawing page, the prediction API, health, metrics and an OpenAPI description.
+ * Every bad request gets a 4xx with a JSON {@code error}; nothing a client sends can cause a 5xx.
+ */
+public final class Server implements AutoCloseable {
+    public static final int MAX_BODY = 1_000_000;
+
+    private final ModelPool models;
+    private final FeedbackLog feedback;
+    private final Metrics metrics = new Metrics();
+    private final Javalin app;
+
+    public Server(ModelPool models, Path feedbackFile) {
+        this.models = models;
+        this.feedback = new FeedbackLog(feedbackFile);
+        this.app = Javalin.create(config -> {
+            config.showJavalinBanner = false;
+            config.http.maxRequestSize = MAX_BODY;
+            config.staticFiles.add(s -> {
+                s.hostedPath = "/";
+                s.directory = "/web";
+                s.location = Location.CLASSPATH;
+            });
+        });
+        app.before(ctx -> ctx.attribute("t0", System.nanoTime()));
+        app.after(ctx -> {
+            Long t0 = ctx.attribute("t0");
+            String route = ctx.endpointHandlerPath();
+            metrics.record(route == null || route.isEmpty() || route.equals("*") ? "other" : route, ctx.statusCode(),
+                    t0 == null ? 0 : (System.nanoTime() - t0) / 1e9);
+        });
+        app.post("/api/predict", this::predict);
+        app.post("/api/predict/batch", this::predictBatch);
+        app.post("/api/feedback", this::feedback);
+        app.get("/api/models", ctx -> ctx.json(modelList()));
+        app.get("/healthz", ctx -> ctx.json(Map.of("status", "ok", "models", models.entries().size())));
+        app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.text()));
+        app.get("/openapi.json", ctx -> ctx.contentType("application/json").result(resource("/openapi.json")));
+        app.exception(BadRequest.class, (e, ctx) -> ctx.status(400).json(Map.of("error", e.getMessage())));
+        app.exception(HttpResponseException.class, (e, ctx) -> ctx.status(e.getStatus()).json(Map.of("error", e.getMessage())));
+        app.exception(Exception.class, (e, ctx) -> {
+            System.err.println("digitlab: internal error on " + ctx.path() + ": " + e);
+            ctx.status(500).json(Map.of("error", "internal error"));
+        });
+        app.error(404, ctx -> {
+            if (ctx.result() == null || ctx.result().isEmpty()) {
+                ctx.json(Map.of("error", "no such resource: " + ctx.path()));
+            }
+        });
+        app.error(405, ctx -> ctx.json(Map.of("error", "method " + ctx.method() + " not allowed on " + ctx.path())));
+    }
+
+    public Server start(String host, int port) {
+        app.start(host, port);
+        return this;
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    private void predict(Context ctx) {
+        long t0 = System.nanoTime();
+        byte[] body = body(ctx);
+        String model;
+        byte[] seen;
+        if (isJson(ctx)) {
+            JsonNode json = Inputs.json(body);
+            model = Inputs.text(json, "model");
+            seen = Inputs.pixels(json.get("pixels"), "pixels", Inputs.flag(json, "preprocess", true));
+        } else {
+            model = ctx.queryParam("model");
+            seen = Inputs.image(body);
+        }
+        ModelPool.Entry entry = models.entry(model);
+        double[] p = models.with(entry.name(), c -> c.probabilities(List.of(seen))[0]);
+        Map<String, Object> out = result(entry, p, seen);
+        out.put("latencyMs", (System.nanoTime() - t0) / 1e6);
+        ctx.json(out);
+    }
+
+    private void predictBatch(Context ctx) {
+        long t0 = System.nanoTime();
+        JsonNode json = Inputs.json(body(ctx));
+        JsonNode images = json.get("images");
+        if (images == null || !images.isArray() || images.isEmpty()) {
+            throw new BadRequest("'images' must be a non-empty array of images (784 values or 28 rows of 28 each)");
+        }
+        if (images.size() > Inputs.MAX_BATCH) {
+            throw new BadRequest("'images' holds " + images.size() + " images; at most " + Inputs.MAX_BATCH + " per request");
+        }
+        boolean preprocess = Inputs.flag(json, "preprocess", true);
+        List<byte[]> seen = new ArrayList<>();
+        for (int i = 0; i < images.size(); i++) {
+            seen.add(Inputs.pixels(images.get(i), "images[" + i + "]", preprocess));
+        }
+        ModelPool.Entry entry = models.entry(Inputs.text(json, "model"));
+        double[][] p = models.with(entry.name(), c -> c.probabilities(seen));
+        List<Map<String, Object>> results = new ArrayList<>();
+        for (int i = 0; i < p.length; i++) {
+            Map<String, Object> r = result(entry, p[i], null);
+            r.remove("model");
+            results.add(r);
+        }
+        ctx.json(Map.of("model", entry.name(), "results", results, "latencyMs", (System.nanoTime() - t0) / 1e6));
+    }
+
+    private void feedback(Context ctx) throws IOException {
+        JsonNode json = Inputs.json(body(ctx));
+        JsonNode label = json.get("label");
+        if (label == null || !label.isInt() || label.asInt() < 0 || label.asInt() > 9) {
+            throw new BadRequest("'label' must be a whole number 0-9");
+        }
+        byte[] pixels = Inputs.pixels(json.get("pixels"), "pixels", false);
+        feedback.append(label.asInt(), pixels);
+        ctx.json(Map.of("saved", true, "file", feedback.file().toString()));
+    }
+
+    private Map<String, Object> result(ModelPool.Entry entry, double[] p, byte[] seen) {
+        int best = 0;
+        for (int c = 1; c < p.length; c++) {
+            best = p[c] > p[best] ? c : best;
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("model", entry.name());
+        out.put("label", best);
+        out.put("className", entry.sidecar().classNames().get(best));
+        out.put("probabilities", p);
+        if (seen != null) {
+            int[] px = new int[seen.length];
+            for (int i = 0; i < px.length; i++) {
+                px[i] = seen[i] & 0xff;
+            }
+            out.put("seen", px);
+        }
+        return out;
+    }
+
+    private List<Map<String, Object>> modelList() {
+        List<Map<String, Object>> list = new ArrayList<>();
+        for (ModelPool.Entry e : models.entries()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", e.name());
+            m.put("architecture", e.sidecar().architecture());
+            m.put("classNames", e.sidecar().classNames());
+            m.put("parameters", e.sidecar().parameters());
+            m.put("testAccuracy", e.sidecar().metrics() == null ? null : e.sidecar().metrics().path("testAccuracy").asDouble(Double.NaN));
+            list.add(m);
+        }
+        return list;
+    }
+
+    private static boolean isJson(Context ctx) {
+        String type = ctx.contentType();
+        return type != null && type.toLowerCase().startsWith("application/json");
+    }
+
+    /** The body, at most {@link #MAX_BODY} bytes whether or not the client declared its length. */
+    private static byte[] body(Context ctx) {
+        long declared = ctx.req().getContentLengthLong();
+        if (declared > MAX_BODY) {
+            throw new HttpResponseException(413, "request body of " + declared + " bytes is over the limit of " + MAX_BODY);
+        }
+        try (InputStream in = ctx.req().getInputStream()) {
+            byte[] bytes = in.readNBytes(MAX_BODY + 1);
+            if (bytes.length > MAX_BODY) {
+                throw new HttpResponseException(413, "request body is over the limit of " + MAX_BODY + " bytes");
+            }
+            if (bytes.length == 0) {
+                throw new BadRequest("empty request body");
+            }
+            return bytes;
+        } catch (IOException e) {
+            throw new BadRequest("could not read the request body: " + e.getMessage());
+        }
+    }
+
+    private static String resource(String name) throws IOException {
+        try (InputStream in = Server.class.getResourceAsStream(name)) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+        models.close();
+    }
+}
