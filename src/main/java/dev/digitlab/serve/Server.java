@@ -57,11 +57,6 @@ public final class Server implements AutoCloseable {
             System.err.println("digitlab: internal error on " + ctx.path() + ": " + e);
             ctx.status(500).json(Map.of("error", "internal error"));
         });
-        app.error(404, ctx -> {
-            if (ctx.result() == null || ctx.result().isEmpty()) {
-                ctx.json(Map.of("error", "no such resource: " + ctx.path()));
-            }
-        });
         app.error(405, ctx -> ctx.json(Map.of("error", "method " + ctx.method() + " not allowed on " + ctx.path())));
     }
 
