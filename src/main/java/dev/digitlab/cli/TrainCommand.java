@@ -82,6 +82,9 @@ class TrainCommand implements Callable<Integer> {
     @Option(names = "--progress", negatable = true, description = "progress bar per epoch (default: on when the console is a terminal)")
     Boolean progress;
 
+    @Option(names = "--report", description = "write the HTML report (digitlab report) into DIR/report when training ends")
+    boolean report;
+
     @Mixin
     DataOptions data;
 
@@ -122,6 +125,12 @@ class TrainCommand implements Callable<Integer> {
             System.out.printf("test loss %.4f  test accuracy %.2f%%  (%d images)%n", r.testLoss(), 100 * r.testAccuracy(), test.size());
         }
         System.out.println("saved the model in " + dir + " (best validation model in " + dir.resolve("best") + ")");
+        if (report) {
+            if (test == null) {
+                throw new dev.digitlab.DigitlabException("--report needs a labelled test set; it cannot be used with --data");
+            }
+            System.out.println("wrote " + ReportCommand.write(dir, null, data, new dev.digitlab.report.Report.Options(0, 2000, seed)));
+        }
         return 0;
     }
 }
