@@ -41,7 +41,22 @@ public final class Net implements AutoCloseable {
     /** A freshly initialised network: weights as PyTorch initialises them, drawn from {@code seed}. */
     public static Net create(Architecture architecture, NDManager parent, long seed) {
         Engine.getInstance().setRandomSeed((int) seed);
-        return initialised(architecture, parent);
+        Net net = initialised(architecture, parent);
+        net.torchBiases();
+        return net;
+    }
+
+    /** PyTorch draws Conv2d and Linear biases from U(-1/sqrt(fan_in), 1/sqrt(fan_in)) too; DJL starts them at 0. */
+    private void torchBiases() {
+        for (Architecture.Layer layer : architecture.layers()) {
+            var params = layer.block().getParameters();
+            if (params.contains("weight") && params.contains("bias")) {
+                Shape w = params.get("weight").getArray().getShape();
+                float bound = (float) (1.0 / Math.sqrt(w.size() / w.get(0)));
+                NDArray bias = params.get("bias").getArray();
+                bias.set(manager.randomUniform(-bound, bound, bias.getShape()).toFloatArray());
+            }
+        }
     }
 
     private static Net initialised(Architecture architecture, NDManager parent) {
@@ -156,7 +171,7 @@ public final class Net implements AutoCloseable {
 
     /**
      * PyTorch's default for Conv2d and Linear weights (Kaiming-uniform with a = sqrt(5)), i.e. U(-1/sqrt(fan_in),
-     * 1/sqrt(fan_in)), so that models train as the PyTorch write-ups' do. Biases stay at DJL's zeros.
+     * 1/sqrt(fan_in)), so that models train as the PyTorch write-ups' do. Biases follow in {@link #torchBiases()}.
      */
     static final class TorchDefaultInit implements Initializer {
         @Override

@@ -94,6 +94,7 @@ public final class Trainer {
             log.accept(String.format("training %s on %d images (%d for validation), %s, batch %d, lr %s, normalisation %s (%.4f/%.4f)",
                     arch.name(), trainPart.size(), valPart.size(), config.optimizer(), config.batchSize(), config.lr(),
                     norm.name(), norm.mean(), norm.std()));
+            log.accept("class balance (training part): " + balance(trainPart));
             for (int epoch = history.size() + 1; epoch <= config.epochs() && !(config.patience() > 0 && bad >= config.patience()); epoch++) {
                 long t0 = System.nanoTime();
                 double lr = optim.currentLr();
@@ -209,6 +210,15 @@ public final class Trainer {
             throw new DigitlabException(out + " already holds a " + what + "; continue it with --resume " + out
                     + " or choose another --out");
         }
+    }
+
+    private static String balance(Digits d) {
+        int[] counts = d.classCounts();
+        StringBuilder sb = new StringBuilder();
+        for (int c = 0; c < counts.length; c++) {
+            sb.append(c == 0 ? "" : " ").append(c).append(':').append(counts[c]);
+        }
+        return sb.toString();
     }
 
     static int[] range(int n) {
