@@ -151,6 +151,44 @@ class ModelCliTest {
         assertThat(e.out()).contains("of 1500 right");
     }
 
+    @Test
+    void kaggleSubmissionHasOneRowPerTestRowFromOne() throws IOException {
+        Digits test = TestData.mnist().test();
+        StringBuilder csv = new StringBuilder("pixel0");
+        for (int i = 1; i < 784; i++) {
+            csv.append(",pixel").append(i);
+        }
+        csv.append('\n');
+        for (int i = 0; i < 50; i++) {
+            for (int p = 0; p < 784; p++) {
+                csv.append(p == 0 ? "" : ",").append(test.pixels()[i * 784 + p] & 0xff);
+            }
+            csv.append('\n');
+        }
+        Path in = Files.writeString(dir.resolve("test.csv"), csv);
+        Path out = dir.resolve("submission.csv");
+        CliRun r = CliRun.of("kaggle", "--model", model.toString(), "--test", in.toString(), "--out", out.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        java.util.List<String> rows = Files.readAllLines(out);
+        assertThat(rows).hasSize(51);
+        assertThat(rows.get(0)).isEqualTo("ImageId,Label");
+        int right = 0;
+        for (int i = 1; i <= 50; i++) {
+            String[] f = rows.get(i).split(",");
+            assertThat(f[0]).isEqualTo(String.valueOf(i));
+            right += Integer.parseInt(f[1]) == test.label(i - 1) ? 1 : 0;
+        }
+        assertThat(right).isGreaterThanOrEqualTo(42);
+
+        Path labelled = Files.writeString(dir.resolve("labelled.csv"), "label," + csv.toString().replace("\n", "\n7,").replaceAll("7,$", ""));
+        expectError(CliRun.of("kaggle", "--model", model.toString(), "--test", labelled.toString(), "--out", out.toString()),
+                labelled + ": has a label column");
+        Path shortRow = Files.writeString(dir.resolve("short.csv"), csv.substring(0, csv.length() - 3) + "\n");
+        expectError(CliRun.of("kaggle", "--model", model.toString(), "--test", shortRow.toString(), "--out", out.toString()),
+                shortRow + ": line 51: 783 fields, expected 784");
+        assertThat(Files.readAllLines(out)).hasSize(51); // the earlier submission is untouched
+    }
+
     static void expectError(CliRun r, String startsWith) {
         assertThat(r.exitCode()).as(r.out() + r.err()).isEqualTo(1);
         assertThat(r.errorLines()).as(r.err()).isEqualTo(1);
