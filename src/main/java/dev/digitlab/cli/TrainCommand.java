@@ -85,6 +85,9 @@ class TrainCommand implements Callable<Integer> {
     @Option(names = "--report", description = "write the HTML report (digitlab report) into DIR/report when training ends")
     boolean report;
 
+    @Option(names = "--tsne-points", defaultValue = "2000", description = "with --report: test images in each t-SNE (default: ${DEFAULT-VALUE})")
+    int tsnePoints;
+
     @Mixin
     DataOptions data;
 
@@ -129,7 +132,7 @@ class TrainCommand implements Callable<Integer> {
             if (test == null) {
                 throw new dev.digitlab.DigitlabException("--report needs a labelled test set; it cannot be used with --data");
             }
-            System.out.println("wrote " + ReportCommand.write(dir, null, data, new dev.digitlab.report.Report.Options(0, 2000, seed)));
+            System.out.println("wrote " + ReportCommand.write(dir, null, data, new dev.digitlab.report.Report.Options(0, tsnePoints, seed)));
         }
         return 0;
     }

@@ -33,10 +33,12 @@ class ModelCliTest {
     static void trainSmallModel() {
         model = shared.resolve("lenet5");
         CliRun r = CliRun.of("train", "--model", "lenet5", "--epochs", "1", "--limit", "6000", "--out", model.toString(),
-                "--no-progress");
+                "--no-progress", "--report", "--tsne-points", "200");
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.err()).containsPattern("epoch 1/1  train loss \\d\\.\\d{4}  val loss \\d\\.\\d{4}  train acc \\d+\\.\\d\\d%  val acc \\d+\\.\\d\\d%  \\d+\\.\\d s");
-        assertThat(r.out()).contains("test accuracy");
+        assertThat(r.out()).contains("test accuracy").contains("wrote " + model.resolve("report").resolve("index.html"));
+        assertThat(model.resolve("report/tsne-trained.png")).isRegularFile();
+        assertThat(model.resolve("report/loss.svg")).isRegularFile();
     }
 
     static Path copyModel(Path to) throws IOException {

@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""PyTorch reference for digitlab's recipes: the same models, data held in memory as tensors, same batch sizes,
+optimisers and thread count. Reads the IDX files digitlab fetched (~/.cache/digitlab/mnist).
+
+Run with Debian's python3-torch: OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/reference/torch_mnist.py --model deep-cnn
+"""
+import argparse
+import os
+import struct
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def read_idx(path):
+    with open(path, 'rb') as f:
+        magic, = struct.unpack('>i', f.read(4))
+        dims = struct.unpack('>' + 'i' * (magic & 0xff), f.read(4 * (magic & 0xff)))
+        return np.frombuffer(f.read(), dtype=np.uint8).reshape(dims)
+
+
+def models(name):
+    if name == 'lenet5':
+        return nn.Sequential(nn.Conv2d(1, 6, 5), nn.Tanh(), nn.AvgPool2d(2), nn.Conv2d(6, 16, 5), nn.Tanh(),
+                             nn.AvgPool2d(2), nn.Conv2d(16, 120, 5), nn.Tanh(), nn.Flatten(), nn.Linear(120, 84),
+                             nn.Tanh(), nn.Linear(84, 10)), 2
+    if name == 'deep-cnn':
+        return nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3), nn.ReLU(),
+                             nn.Conv2d(64, 64, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(1024, 100),
+                             nn.ReLU(), nn.Linear(100, 10)), 0
+    if name == 'dropout-cnn':
+        return nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+                             nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
+                             nn.Flatten(), nn.Linear(3136, 128), nn.ReLU(), nn.Dropout(0.5), nn.Linear(128, 10)), 0
+    raise SystemExit('unknown model ' + name)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument('--model', default='deep-cnn')
+    p.add_argument('--epochs', type=int, default=10)
+    p.add_argument('--batch-size', type=int, default=32)
+    p.add_argument('--lr', type=float, default=1e-3)
+    p.add_argument('--optimizer', default='sgd', choices=['sgd', 'adam'])
+    p.add_argument('--momentum', type=float, default=0.9)
+    p.add_argument('--seed', type=int, default=1)
+    p.add_argument('--threads', type=int, default=2)
+    p.add_argument('--data', default=os.path.expanduser('~/.cache/digitlab/mnist'))
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    xtr = torch.tensor(read_idx(os.path.join(a.data, 'train-images-idx3-ubyte')), dtype=torch.float32) / 255
+    ytr = torch.tensor(read_idx(os.path.join(a.data, 'train-labels-idx1-ubyte')), dtype=torch.long)
+    xte = torch.tensor(read_idx(os.path.join(a.data, 't10k-images-idx3-ubyte')), dtype=torch.float32) / 255
+    yte = torch.tensor(read_idx(os.path.join(a.data, 't10k-labels-idx1-ubyte')), dtype=torch.long)
+    mean, std = xtr.mean().item(), xtr.std().item()
+    net, pad = models(a.model)
+    prep = lambda x: F.pad((x - mean) / std, (pad, pad, pad, pad), value=(0 - mean) / std).unsqueeze(1) \
+        .contiguous(memory_format=torch.channels_last)
+    xtr, xte = prep(xtr), prep(xte)
+    net = net.to(memory_format=torch.channels_last)
+    opt = torch.optim.SGD(net.parameters(), lr=a.lr, momentum=a.momentum) if a.optimizer == 'sgd' \
+        else torch.optim.Adam(net.parameters(), lr=a.lr)
+    for epoch in range(1, a.epochs + 1):
+        t0 = time.time()
+        net.train()
+        order = torch.randperm(len(xtr))
+        for i in range(0, len(xtr), a.batch_size):
+            idx = order[i:i + a.batch_size]
+            opt.zero_grad()
+            loss = F.cross_entropy(net(xtr[idx]), ytr[idx])
+            loss.backward()
+            opt.step()
+        seconds = time.time() - t0
+        net.eval()
+        with torch.no_grad():
+            right = sum((net(xte[i:i + 1000]).argmax(1) == yte[i:i + 1000]).sum().item() for i in range(0, len(xte), 1000))
+        print(f'epoch {epoch}/{a.epochs}  test accuracy {100 * right / len(xte):.2f}%  {seconds:.1f} s', flush=True)
+
+
+if __name__ == '__main__':
+    main()
