@@ -119,13 +119,20 @@ public final class NetPictures {
         }
     }
 
-    /** Dark blue through teal to yellow, like viridis, for values in [0, 1]. */
+    private static final int[] VIRIDIS = {0x440154, 0x3b528b, 0x21918c, 0x5ec962, 0xfde725};
+
+    /** Viridis (dark purple, blue, teal, green, yellow) for values in [0, 1], interpolated between five anchors. */
     static Color sequential(float v) {
-        float t = Math.max(0, Math.min(1, v));
-        int r = (int) (68 + t * (253 - 68) * t);
-        int g = (int) (1 + t * (231 - 1));
-        int b = (int) (84 + (t < 0.5 ? t * 2 * (140 - 84) : (140 - (t - 0.5) * 2 * (140 - 37))));
-        return new Color(Math.min(255, r), Math.min(255, g), Math.max(0, Math.min(255, b)));
+        float t = Math.max(0, Math.min(1, v)) * (VIRIDIS.length - 1);
+        int i = Math.min((int) t, VIRIDIS.length - 2);
+        float f = t - i;
+        int a = VIRIDIS[i];
+        int b = VIRIDIS[i + 1];
+        return new Color(mix(a >> 16, b >> 16, f), mix(a >> 8, b >> 8, f), mix(a, b, f));
+    }
+
+    private static int mix(int a, int b, float f) {
+        return Math.round((a & 0xff) * (1 - f) + (b & 0xff) * f);
     }
 
     /** Blue for negative, white for zero, red for positive, for values in [-1, 1]. */
