@@ -19,6 +19,7 @@ import java.util.Map;
  */
 public final class Server implements AutoCloseable {
     public static final int MAX_BODY = 1_000_000;
+    public static final long IDLE_TIMEOUT_MS = 10_000;
 
     private final ModelPool models;
     private final FeedbackLog feedback;
@@ -61,7 +62,20 @@ public final class Server implements AutoCloseable {
     }
 
     public Server start(String host, int port) {
+        return start(host, port, IDLE_TIMEOUT_MS);
+    }
+
+    /**
+     * Starts listening. A connection that sends nothing for {@code idleTimeoutMs} (a client that stalls in the
+     * middle of its body, say) is closed, so a slow client cannot hold a worker for long.
+     */
+    public Server start(String host, int port, long idleTimeoutMs) {
         app.start(host, port);
+        for (var connector : app.jettyServer().server().getConnectors()) {
+            if (connector instanceof org.eclipse.jetty.server.AbstractConnector c) {
+                c.setIdleTimeout(idleTimeoutMs);
+            }
+        }
         return this;
     }
 
