@@ -84,7 +84,12 @@ public final class Idx {
                 if (dims[d] < 0 || (d > 0 && dims[d] == 0)) {
                     throw new DigitlabException(file + ": header dimension " + d + " is " + dims[d]);
                 }
-                size *= dims[d];
+                try {
+                    size = Math.multiplyExact(size, dims[d]);
+                } catch (ArithmeticException overflow) {
+                    throw new DigitlabException(file + ": header dimensions " + java.util.Arrays.toString(
+                            java.util.Arrays.copyOf(dims, d + 1)) + " describe more bytes than any file holds");
+                }
             }
             long holds = available - header;
             if (size > holds || (gzip && size > fileSize * MAX_DEFLATE_RATIO)) {

@@ -83,6 +83,15 @@ class IdxTest {
     }
 
     @Test
+    void dimensionsWhoseProductOverflowsAreRejected() throws IOException {
+        // found by FuzzTest: 3 x (2^31 - 1) overflows a long and once became a negative array size
+        int m = Integer.MAX_VALUE;
+        Path f = IdxFiles.write(dir, "overflow", IdxFiles.idx(Idx.IMAGES_MAGIC, new int[] {m, m, m}, new byte[16]));
+        assertThatThrownBy(() -> Idx.readImages(f)).isInstanceOf(DigitlabException.class)
+                .hasMessageContaining("describe more bytes than any file holds");
+    }
+
+    @Test
     void trailingBytesAreRejected() throws IOException {
         byte[] raw = IdxFiles.images(2, 28, 28);
         Path f = IdxFiles.write(dir, "long", Arrays.copyOf(raw, raw.length + 3));
