@@ -54,12 +54,15 @@ public final class Trainer {
      */
     public static Result run(TrainConfig requested, Digits trainingSet, Digits testSet, Path out, boolean resume,
                              boolean progress, Consumer<String> log) throws IOException {
-        Checkpoint ck = resume ? Checkpoint.read(out) : null;
-        TrainConfig config = (ck == null ? requested : ck.state().config().withEpochs(
-                Math.max(requested.epochs(), ck.state().config().epochs()))).validate();
-        if (ck == null) {
+        Checkpoint ck = resume && Files.exists(out.resolve(Checkpoint.FILE)) ? Checkpoint.read(out) : null;
+        TrainConfig config = (ck != null ? ck.state().config().withEpochs(Math.max(requested.epochs(), ck.state().config().epochs()))
+                : resume ? configOfUnfinishedRun(out, requested) : requested).validate();
+        if (!resume) {
             refuseToOverwrite(out);
+        } else if (ck == null) {
+            log.accept("no checkpoint in " + out + " yet (stopped during its first epoch); starting from epoch 1");
         }
+        removeLeftovers(out);
         if (config.patience() > 0 && config.valSplit() == 0) {
             throw new DigitlabException("--patience needs a validation set: give --val-split above 0");
         }
@@ -102,7 +105,7 @@ public final class Trainer {
                 Inference.Outputs v = Inference.run(net, val, EVAL_BATCH);
                 double valLoss = v.loss(valPart.labels());
                 EpochStats stats = new EpochStats(epoch, LocalDateTime.now().format(TIME), lossAcc[0], lossAcc[1],
-                        valLoss, v.accuracy(valPart.labels()), lr, (System.nanoTime() - t0) / 1e9);
+                        valLoss, v.accuracy(valPart.labels()), lr, (System.nanoTime() - t0) / 1e9, ResidentMemory.megabytes());
                 history.add(stats);
                 log.accept(stats.line(config.epochs()));
                 double watched = valPart.size() > 0 ? valLoss : stats.trainLoss();
@@ -202,6 +205,40 @@ public final class Trainer {
         m.put("testLoss", testLoss);
         m.put("testAccuracy", testAccuracy);
         return m;
+    }
+
+    /** A run killed before its first checkpoint may have left a sidecar saying how it was configured. */
+    private static TrainConfig configOfUnfinishedRun(Path out, TrainConfig requested) {
+        if (!ModelFolder.isModel(out)) {
+            if (!Files.isDirectory(out)) {
+                throw new DigitlabException(out + ": no such run folder to resume");
+            }
+            return requested;
+        }
+        try {
+            TrainConfig saved = new com.fasterxml.jackson.databind.ObjectMapper().treeToValue(
+                    ModelFolder.readSidecar(out).training(), TrainConfig.class);
+            return saved.withEpochs(Math.max(requested.epochs(), saved.epochs()));
+        } catch (IOException | IllegalArgumentException e) {
+            return requested;
+        }
+    }
+
+    /** Temporary files of writes a kill interrupted: never read, but not to pile up either. */
+    private static void removeLeftovers(Path out) throws IOException {
+        if (!Files.isDirectory(out)) {
+            return;
+        }
+        for (Path dir : List.of(out, out.resolve("best"))) {
+            if (Files.isDirectory(dir)) {
+                try (var files = Files.list(dir)) {
+                    for (Path p : files.filter(f -> f.getFileName().toString().startsWith(".")
+                            && f.getFileName().toString().endsWith(".part")).toList()) {
+                        Files.deleteIfExists(p);
+                    }
+                }
+            }
+        }
     }
 
     private static void refuseToOverwrite(Path out) {

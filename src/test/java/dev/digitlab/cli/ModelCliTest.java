@@ -35,7 +35,7 @@ class ModelCliTest {
         CliRun r = CliRun.of("train", "--model", "lenet5", "--epochs", "1", "--limit", "6000", "--out", model.toString(),
                 "--no-progress", "--report", "--tsne-points", "200");
         assertThat(r.exitCode()).as(r.err()).isZero();
-        assertThat(r.err()).containsPattern("epoch 1/1  train loss \\d\\.\\d{4}  val loss \\d\\.\\d{4}  train acc \\d+\\.\\d\\d%  val acc \\d+\\.\\d\\d%  \\d+\\.\\d s");
+        assertThat(r.err()).containsPattern("epoch 1/1  train loss \\d\\.\\d{4}  val loss \\d\\.\\d{4}  train acc \\d+\\.\\d\\d%  val acc \\d+\\.\\d\\d%  \\d+\\.\\d s  rss \\d+ MB");
         assertThat(r.out()).contains("test accuracy").contains("wrote " + model.resolve("report").resolve("index.html"));
         assertThat(model.resolve("report/tsne-trained.png")).isRegularFile();
         assertThat(model.resolve("report/loss.svg")).isRegularFile();

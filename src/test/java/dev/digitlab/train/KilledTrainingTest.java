@@ -1,0 +1,117 @@
+package dev.digitlab.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.digitlab.model.ModelFolder;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs {@code digitlab train} as a separate process and kills it with SIGKILL at random moments (fixed seed),
+ * some of them inside a checkpoint write: every time, what is in the folder loads, {@code --resume} goes on,
+ * and the finished history equals that of a run that was never killed.
+ */
+class KilledTrainingTest {
+    static final List<String> RUN = List.of("train", "--model", "mlp", "--limit", "2400", "--epochs", "8",
+            "--batch-size", "32", "--lr-schedule", "cosine", "--seed", "5", "--no-progress");
+
+    @TempDir
+    Path dir;
+
+    static Process start(Path out, boolean resume, long slowWritesMs, Path log) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "-Dai.djl.offline=true",
+                "-Ddigitlab.test.slowWritesMs=" + slowWritesMs, "dev.digitlab.cli.Main"));
+        cmd.addAll(RUN);
+        cmd.addAll(resume ? List.of("--resume", out.toString()) : List.of("--out", out.toString()));
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .start();
+    }
+
+    static boolean checkpointBeingWritten(Path out) throws IOException {
+        if (!Files.isDirectory(out)) {
+            return false;
+        }
+        try (Stream<Path> files = Files.list(out)) {
+            return files.anyMatch(p -> p.getFileName().toString().startsWith(".checkpoint.zip"));
+        }
+    }
+
+    /** Whatever a kill left must read back: a checkpoint, a model, a history, each whole or absent. */
+    static void assertFolderLoads(Path out) throws IOException {
+        if (Files.exists(out.resolve(Checkpoint.FILE))) {
+            Checkpoint ck = Checkpoint.read(out);
+            assertThat(ck.state().history()).hasSize(ck.state().epochsDone());
+        }
+        for (Path model : List.of(out, out.resolve("best"))) {
+            if (ModelFolder.isModel(model)) {
+                try (var m = dev.digitlab.eval.Classifier.class.getDeclaredConstructor(Path.class).newInstance(model)) {
+                    assertThat(m.sidecar().architecture()).isEqualTo("mlp");
+                } catch (ReflectiveOperationException e) {
+                    throw new AssertionError(e);
+                }
+            }
+        }
+        if (Files.exists(out.resolve(History.JSON_FILE))) {
+            assertThat(History.read(out)).isNotEmpty();
+        }
+    }
+
+    @Test
+    void sigkillAtRandomMomentsNeverCostsMoreThanTheCurrentEpoch() throws Exception {
+        Path log = dir.resolve("train.log");
+        Path whole = dir.resolve("whole");
+        Process p = start(whole, false, 0, log);
+        assertThat(p.waitFor(5, TimeUnit.MINUTES)).isTrue();
+        assertThat(p.exitValue()).as(Files.readString(log)).isZero();
+
+        Path out = dir.resolve("killed");
+        Random random = new Random(42);
+        int kills = 0;
+        int duringCheckpoint = 0;
+        boolean started = false;
+        while (kills < 6) {
+            boolean aimAtCheckpoint = kills % 2 == 1; // every other kill lands inside a checkpoint write
+            p = start(out, started, aimAtCheckpoint ? 400 : 0, log);
+            started = true;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(aimAtCheckpoint ? 60 : 1 + random.nextInt(4));
+            boolean inCheckpoint = false;
+            while (p.isAlive() && System.nanoTime() < deadline) {
+                if (aimAtCheckpoint && checkpointBeingWritten(out)) {
+                    inCheckpoint = true;
+                    break;
+                }
+                Thread.sleep(aimAtCheckpoint ? 5 : 20);
+            }
+            if (!p.isAlive()) {
+                break; // finished before we could kill it: nothing left to test with this process
+            }
+            p.destroyForcibly(); // SIGKILL: no shutdown hook, no finally block runs
+            p.waitFor();
+            kills++;
+            duringCheckpoint += inCheckpoint ? 1 : 0;
+            assertFolderLoads(out);
+        }
+        assertThat(kills).as(Files.readString(log)).isGreaterThanOrEqualTo(5);
+        assertThat(duringCheckpoint).isGreaterThanOrEqualTo(2);
+
+        p = start(out, true, 0, log);
+        assertThat(p.waitFor(5, TimeUnit.MINUTES)).isTrue();
+        assertThat(p.exitValue()).as(Files.readString(log)).isZero();
+        assertThat(TrainerTest.figures(History.read(out))).isEqualTo(TrainerTest.figures(History.read(whole)));
+        assertThat(Files.readAllBytes(out.resolve("model.params"))).isEqualTo(Files.readAllBytes(whole.resolve("model.params")));
+        try (Stream<Path> files = Files.list(out)) {
+            assertThat(files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".part"))).isEmpty();
+        }
+        assertThat(new File(out.toFile(), "checkpoint.zip")).exists();
+    }
+}
