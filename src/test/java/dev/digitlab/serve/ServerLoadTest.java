@@ -1,0 +1,108 @@
+package dev.digitlab.serve;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.TestData;
+import dev.digitlab.data.Digits;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.StringJoiner;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * 10,000 mixed good and bad requests from 64 concurrent clients: no 5xx, every bad request a 4xx with a JSON
+ * message, and resident memory flat between two equal rounds (no NDArray leaks per request).
+ */
+class ServerLoadTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path tmp;
+
+    static double rssMb() throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
+            }
+        }
+        throw new AssertionError("no VmRSS");
+    }
+
+    @Test
+    void tenThousandMixedRequestsFromSixtyFourClients() throws Exception {
+        Digits test = TestData.mnist().test();
+        StringJoiner px = new StringJoiner(",", "[", "]");
+        for (int p = 0; p < 784; p++) {
+            px.add(String.valueOf(test.pixels()[p] & 0xff));
+        }
+        String good = "{\"pixels\": " + px + "}";
+        List<String[]> requests = List.of(
+                new String[] {"/api/predict", good, "200"},
+                new String[] {"/api/predict/batch", "{\"images\": [" + px + "," + px + "]}", "200"},
+                new String[] {"/api/predict", "{\"pixels\": [1, 2, 3]}", "400"},
+                new String[] {"/api/predict", "{\"pixels\": ", "400"},
+                new String[] {"/api/predict", good.replaceFirst("\\[0,", "[999,"), "400"},
+                new String[] {"/api/predict", "{\"pixels\": " + px + ", \"model\": \"nope\"}", "400"},
+                new String[] {"/api/feedback", "{\"label\": -1}", "400"},
+                new String[] {"/api/nothing", "{}", "404"});
+        try (Server server = new Server(new ModelPool(List.of(Path.of("models", "lenet5")), 2), tmp.resolve("f.csv"))
+                .start("127.0.0.1", 0)) {
+            String base = "http://127.0.0.1:" + server.port();
+            HttpClient http = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(8)).build();
+            double[] rss = new double[3];
+            AtomicInteger serverErrors = new AtomicInteger();
+            AtomicInteger wrongStatus = new AtomicInteger();
+            AtomicInteger notJson = new AtomicInteger();
+            for (int round = 0; round < 3; round++) { // round 0 warms up; rounds 1 and 2 must cost the same memory
+                Random random = new Random(round);
+                int[] picks = random.ints(round == 0 ? 2000 : 4000, 0, requests.size()).toArray();
+                ExecutorService clients = Executors.newFixedThreadPool(64);
+                for (int pick : picks) {
+                    String[] r = requests.get(pick);
+                    clients.submit(() -> {
+                        try {
+                            HttpResponse<String> resp = http.send(HttpRequest.newBuilder(URI.create(base + r[0]))
+                                    .header("Content-Type", "application/json")
+                                    .POST(HttpRequest.BodyPublishers.ofString(r[1], StandardCharsets.UTF_8)).build(),
+                                    HttpResponse.BodyHandlers.ofString());
+                            if (resp.statusCode() >= 500) {
+                                serverErrors.incrementAndGet();
+                            }
+                            if (resp.statusCode() != Integer.parseInt(r[2])) {
+                                wrongStatus.incrementAndGet();
+                            }
+                            if (resp.statusCode() >= 400 && !JSON.readTree(resp.body()).has("error")) {
+                                notJson.incrementAndGet();
+                            }
+                        } catch (Exception e) {
+                            serverErrors.incrementAndGet();
+                        }
+                    });
+                }
+                clients.shutdown();
+                assertThat(clients.awaitTermination(5, TimeUnit.MINUTES)).isTrue();
+                System.gc();
+                rss[round] = rssMb();
+            }
+            System.out.printf("ServerLoadTest: RSS after rounds of 2000/4000/4000 requests: %.0f, %.0f, %.0f MB%n", rss[0], rss[1], rss[2]);
+            assertThat(serverErrors.get()).isZero();
+            assertThat(wrongStatus.get()).isZero();
+            assertThat(notJson.get()).isZero();
+            // 4,000 more requests must not cost memory: a per-request leak of even 10 KB would add 40 MB
+            assertThat(rss[2] - rss[1]).as("RSS after rounds: %.0f, %.0f, %.0f MB", rss[0], rss[1], rss[2]).isLessThan(40);
+        }
+    }
+}
