@@ -63,6 +63,7 @@ class ServerLoadTest {
             String base = "http://127.0.0.1:" + server.port();
             HttpClient http = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(8)).build();
             double[] rss = new double[3];
+            int[] liveArrays = new int[3];
             AtomicInteger serverErrors = new AtomicInteger();
             AtomicInteger wrongStatus = new AtomicInteger();
             AtomicInteger notJson = new AtomicInteger();
@@ -96,11 +97,17 @@ class ServerLoadTest {
                 assertThat(clients.awaitTermination(5, TimeUnit.MINUTES)).isTrue();
                 System.gc();
                 rss[round] = rssMb();
+                try (ai.djl.ndarray.NDManager probe = ai.djl.ndarray.NDManager.newBaseManager()) {
+                    liveArrays[round] = probe.getParentManager().getManagedArrays().size(); // every manager's arrays
+                }
             }
-            System.out.printf("ServerLoadTest: RSS after rounds of 2000/4000/4000 requests: %.0f, %.0f, %.0f MB%n", rss[0], rss[1], rss[2]);
+            System.out.printf("ServerLoadTest: after rounds of 2000/4000/4000 requests: RSS %.0f, %.0f, %.0f MB;"
+                    + " live NDArrays %d, %d, %d%n", rss[0], rss[1], rss[2], liveArrays[0], liveArrays[1], liveArrays[2]);
             assertThat(serverErrors.get()).isZero();
             assertThat(wrongStatus.get()).isZero();
             assertThat(notJson.get()).isZero();
+            // every NDArray a request made was freed with it: the count of live arrays does not move
+            assertThat(liveArrays[2]).isEqualTo(liveArrays[1]).isEqualTo(liveArrays[0]);
             // 4,000 more requests must not cost memory: a per-request leak of even 10 KB would add 40 MB
             assertThat(rss[2] - rss[1]).as("RSS after rounds: %.0f, %.0f, %.0f MB", rss[0], rss[1], rss[2]).isLessThan(40);
         }
