@@ -24,11 +24,16 @@ public final class AtomicFiles {
 
     private AtomicFiles() {}
 
-    public static void write(Path target, Writer writer) throws IOException {
-        Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = tempFile(dir, target.getFileName().toString());
+    /**
+     * Writes {@code target} atomically. A failure (a full disk, a file-size limit, a folder that refuses writes)
+     * becomes a one-line DigitlabException naming the file; the previous content of {@code target} is untouched.
+     */
+    public static void write(Path target, Writer writer) {
+        Path tmp = null;
         try {
+            Path dir = target.toAbsolutePath().getParent();
+            Files.createDirectories(dir);
+            tmp = tempFile(dir, target.getFileName().toString());
             try (var channel = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE);
                  OutputStream out = new BufferedOutputStream(java.nio.channels.Channels.newOutputStream(channel), 1 << 16)) {
                 writer.write(new java.io.FilterOutputStream(out) {
@@ -47,12 +52,22 @@ public final class AtomicFiles {
                 channel.force(true);
             }
             move(tmp, target);
+        } catch (IOException e) {
+            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            throw new DigitlabException("cannot write " + target + ": " + why.replaceAll("\\s+", " ")
+                    + " (any earlier " + target.getFileName() + " is intact)", e);
         } finally {
-            Files.deleteIfExists(tmp);
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // the .part file is cleared when training next starts
+                }
+            }
         }
     }
 
-    public static void writeString(Path target, String text) throws IOException {
+    public static void writeString(Path target, String text) {
         write(target, out -> out.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 

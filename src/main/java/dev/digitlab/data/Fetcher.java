@@ -164,7 +164,7 @@ public final class Fetcher {
     private static void writeProvenance(Path dir, String text) {
         try {
             AtomicFiles.writeString(dir.resolve("SOURCE"), text + "\n");
-        } catch (IOException e) {
+        } catch (DigitlabException e) {
             // provenance is a courtesy for 'data info'; the data itself is in place
         }
     }

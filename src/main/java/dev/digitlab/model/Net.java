@@ -41,27 +41,16 @@ public final class Net implements AutoCloseable {
     /** A freshly initialised network: weights as PyTorch initialises them, drawn from {@code seed}. */
     public static Net create(Architecture architecture, NDManager parent, long seed) {
         Engine.getInstance().setRandomSeed((int) seed);
-        Net net = initialised(architecture, parent);
-        net.torchBiases();
-        return net;
-    }
-
-    /** PyTorch draws Conv2d and Linear biases from U(-1/sqrt(fan_in), 1/sqrt(fan_in)) too; DJL starts them at 0. */
-    private void torchBiases() {
-        for (Architecture.Layer layer : architecture.layers()) {
-            var params = layer.block().getParameters();
-            if (params.contains("weight") && params.contains("bias")) {
-                Shape w = params.get("weight").getArray().getShape();
-                float bound = (float) (1.0 / Math.sqrt(w.size() / w.get(0)));
-                NDArray bias = params.get("bias").getArray();
-                bias.set(manager.randomUniform(-bound, bound, bias.getShape()).toFloatArray());
-            }
-        }
+        return initialised(architecture, parent);
     }
 
     private static Net initialised(Architecture architecture, NDManager parent) {
         Net net = new Net(architecture, parent.newSubManager());
-        net.block.setInitializer(new TorchDefaultInit(), Parameter.Type.WEIGHT);
+        for (Architecture.Layer layer : architecture.layers()) {
+            TorchDefaultInit init = new TorchDefaultInit();
+            layer.block().setInitializer(init.weights(), Parameter.Type.WEIGHT);
+            layer.block().setInitializer(init.biases(), Parameter.Type.BIAS);
+        }
         net.block.initialize(net.manager, DataType.FLOAT32, architecture.inputShape(1));
         return net;
     }
@@ -170,13 +159,25 @@ public final class Net implements AutoCloseable {
     }
 
     /**
-     * PyTorch's default for Conv2d and Linear weights (Kaiming-uniform with a = sqrt(5)), i.e. U(-1/sqrt(fan_in),
-     * 1/sqrt(fan_in)), so that models train as the PyTorch write-ups' do. Biases follow in {@link #torchBiases()}.
+     * PyTorch's default for Conv2d and Linear layers, so that recipes from PyTorch write-ups carry over: weights by
+     * Kaiming-uniform with a = sqrt(5), i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and biases from the same range.
+     * DJL initialises a layer's weight before its bias, which is how the bias learns the fan-in.
      */
-    static final class TorchDefaultInit implements Initializer {
-        @Override
-        public NDArray initialize(NDManager manager, Shape shape, DataType dataType) {
-            long fanIn = shape.size() / shape.get(0);
+    static final class TorchDefaultInit {
+        private long fanIn;
+
+        Initializer weights() {
+            return (manager, shape, dataType) -> {
+                fanIn = shape.size() / shape.get(0);
+                return uniform(manager, shape, dataType);
+            };
+        }
+
+        Initializer biases() {
+            return (manager, shape, dataType) -> fanIn > 0 ? uniform(manager, shape, dataType) : manager.zeros(shape, dataType);
+        }
+
+        private NDArray uniform(NDManager manager, Shape shape, DataType dataType) {
             float bound = (float) (1.0 / Math.sqrt(fanIn));
             return manager.randomUniform(-bound, bound, shape, dataType);
         }
