@@ -128,20 +128,7 @@ class ModelCliTest {
 
     @Test
     void trainsAndEvaluatesFromKaggleCsv() throws IOException {
-        Digits train = TestData.mnist().train();
-        StringBuilder csv = new StringBuilder("label");
-        for (int i = 0; i < 784; i++) {
-            csv.append(",pixel").append(i);
-        }
-        csv.append('\n');
-        for (int i = 0; i < 1500; i++) {
-            csv.append(train.label(i));
-            for (int p = 0; p < 784; p++) {
-                csv.append(',').append(train.pixels()[i * 784 + p] & 0xff);
-            }
-            csv.append('\n');
-        }
-        Path file = Files.writeString(dir.resolve("train.csv"), csv);
+        Path file = Files.writeString(dir.resolve("train.csv"), kaggleCsv(TestData.mnist().train(), 1500, true));
         Path out = dir.resolve("kaggle");
         CliRun r = CliRun.of("train", "--model", "mlp", "--data", file.toString(), "--epochs", "2", "--out", out.toString(),
                 "--no-progress");
@@ -156,17 +143,7 @@ class ModelCliTest {
     @Test
     void kaggleSubmissionHasOneRowPerTestRowFromOne() throws IOException {
         Digits test = TestData.mnist().test();
-        StringBuilder csv = new StringBuilder("pixel0");
-        for (int i = 1; i < 784; i++) {
-            csv.append(",pixel").append(i);
-        }
-        csv.append('\n');
-        for (int i = 0; i < 50; i++) {
-            for (int p = 0; p < 784; p++) {
-                csv.append(p == 0 ? "" : ",").append(test.pixels()[i * 784 + p] & 0xff);
-            }
-            csv.append('\n');
-        }
+        String csv = kaggleCsv(test, 50, false);
         Path in = Files.writeString(dir.resolve("test.csv"), csv);
         Path out = dir.resolve("submission.csv");
         CliRun r = CliRun.of("kaggle", "--model", model.toString(), "--test", in.toString(), "--out", out.toString());
@@ -182,13 +159,30 @@ class ModelCliTest {
         }
         assertThat(right).isGreaterThanOrEqualTo(42);
 
-        Path labelled = Files.writeString(dir.resolve("labelled.csv"), "label," + csv.toString().replace("\n", "\n7,").replaceAll("7,$", ""));
+        Path labelled = Files.writeString(dir.resolve("labelled.csv"), kaggleCsv(test, 50, true));
         expectError(CliRun.of("kaggle", "--model", model.toString(), "--test", labelled.toString(), "--out", out.toString()),
                 labelled + ": has a label column");
         Path shortRow = Files.writeString(dir.resolve("short.csv"), csv.substring(0, csv.length() - 3) + "\n");
         expectError(CliRun.of("kaggle", "--model", model.toString(), "--test", shortRow.toString(), "--out", out.toString()),
                 shortRow + ": line 51: 783 fields, expected 784");
         assertThat(Files.readAllLines(out)).hasSize(51); // the earlier submission is untouched
+    }
+
+    /** The first {@code n} images as a Kaggle CSV: train format (with labels) or test format. */
+    static String kaggleCsv(Digits d, int n, boolean labelled) {
+        StringBuilder csv = new StringBuilder(labelled ? "label," : "");
+        for (int i = 0; i < 784; i++) {
+            csv.append(i == 0 ? "" : ",").append("pixel").append(i);
+        }
+        csv.append('\n');
+        for (int i = 0; i < n; i++) {
+            csv.append(labelled ? d.label(i) + "," : "");
+            for (int p = 0; p < 784; p++) {
+                csv.append(p == 0 ? "" : ",").append(d.pixels()[i * 784 + p] & 0xff);
+            }
+            csv.append('\n');
+        }
+        return csv.toString();
     }
 
     static void expectError(CliRun r, String startsWith) {

@@ -27,14 +27,19 @@ class FullDiskTest {
         return new ProcessBuilder("bash", "-c", cmd).redirectErrorStream(true).start();
     }
 
+    /** A normal two-epoch run; returns its checkpoint's bytes. */
+    static byte[] trainTwoEpochs(Path out) throws Exception {
+        Process first = train(out, null, "--epochs", "2", "--out", out.toString());
+        String log = new String(first.getInputStream().readAllBytes());
+        assertThat(first.waitFor(3, TimeUnit.MINUTES)).isTrue();
+        assertThat(first.exitValue()).as(log).isZero();
+        return Files.readAllBytes(out.resolve(Checkpoint.FILE));
+    }
+
     @Test
     void aFullDiskGivesOneLineAndKeepsTheLastCheckpoint() throws Exception {
         Path out = dir.resolve("run");
-        Process first = train(out, null, "--epochs", "2", "--out", out.toString());
-        String firstLog = new String(first.getInputStream().readAllBytes());
-        assertThat(first.waitFor(3, TimeUnit.MINUTES)).isTrue();
-        assertThat(first.exitValue()).as(firstLog).isZero();
-        byte[] checkpoint = Files.readAllBytes(out.resolve(Checkpoint.FILE));
+        byte[] checkpoint = trainTwoEpochs(out);
 
         // the mlp's weights take 0.9 MB, its checkpoint 2.8 MB: with 1.5 MB allowed, epoch 3's checkpoint cannot be written
         Process full = train(out, "1500", "--epochs", "4", "--resume", out.toString());
@@ -65,11 +70,7 @@ class FullDiskTest {
     @Test
     void aFolderThatRefusesWritesGivesOneLineAndKeepsTheLastCheckpoint() throws Exception {
         Path out = dir.resolve("run");
-        Process first = train(out, null, "--epochs", "2", "--out", out.toString());
-        String firstLog = new String(first.getInputStream().readAllBytes());
-        assertThat(first.waitFor(3, TimeUnit.MINUTES)).isTrue();
-        assertThat(first.exitValue()).as(firstLog).isZero();
-        byte[] checkpoint = Files.readAllBytes(out.resolve(Checkpoint.FILE));
+        byte[] checkpoint = trainTwoEpochs(out);
         // root ignores permissions; an immutable folder refuses new files and renames even to root
         assertThat(run("chattr", "+i", out.toString())).as("chattr +i must work on this file system").isZero();
         try {

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and the finished history equals that of a run that was never killed.
  */
 class KilledTrainingTest {
-    static final List<String> RUN = List.of("train", "--model", "mlp", "--limit", "2400", "--epochs", "8",
+    static final List<String> RUN = List.of("train", "--model", "mlp", "--limit", "2400", "--epochs", "12",
             "--batch-size", "32", "--lr-schedule", "cosine", "--seed", "5", "--no-progress");
 
     @TempDir
@@ -81,9 +81,11 @@ class KilledTrainingTest {
         boolean started = false;
         while (kills < 6) {
             boolean aimAtCheckpoint = kills % 2 == 1; // every other kill lands inside a checkpoint write
-            p = start(out, started, aimAtCheckpoint ? 400 : 0, log);
+            // Slowed writes (250-400 ms each) stretch an epoch to about 2 s on any machine, so that the kills, 0.5-4 s
+            // after a start that itself takes about 1.5 s, land inside the run and it cannot finish first.
+            p = start(out, started, aimAtCheckpoint ? 400 : 250, log);
             started = true;
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(aimAtCheckpoint ? 60 : 1 + random.nextInt(4));
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(aimAtCheckpoint ? 60_000 : 500 + random.nextInt(3500));
             boolean inCheckpoint = false;
             while (p.isAlive() && System.nanoTime() < deadline) {
                 if (aimAtCheckpoint && checkpointBeingWritten(out)) {
