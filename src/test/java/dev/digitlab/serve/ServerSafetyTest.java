@@ -10,6 +10,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -70,6 +71,31 @@ class ServerSafetyTest {
             HttpResponse<String> r = get(path);
             assertThat(r.statusCode()).as(path).isBetween(400, 499);
             assertThat(r.body()).as(path).doesNotContain("<artifactId>").doesNotContain("root:");
+        }
+    }
+
+    @Test
+    void severalModelsAreListedAndChosenByName() throws Exception {
+        Path copy = Files.createDirectories(tmp.resolve("other").resolve("lenet5"));
+        for (String f : List.of("model.json", "model.params")) {
+            Files.copy(Path.of("models", "lenet5", f), copy.resolve(f));
+        }
+        try (Server two = new Server(new ModelPool(List.of(Path.of("models", "lenet5"), copy), 1), tmp.resolve("f.csv"))
+                .start("127.0.0.1", 0)) {
+            String base = "http://127.0.0.1:" + two.port();
+            String models = http.send(HttpRequest.newBuilder(URI.create(base + "/api/models")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(models).contains("\"name\":\"lenet5\"").contains("\"name\":\"other/lenet5\"");
+            StringBuilder px = new StringBuilder("[0");
+            for (int i = 1; i < 784; i++) {
+                px.append(i % 97 == 0 ? ",255" : ",0");
+            }
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/api/predict"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"pixels\": " + px + "], \"model\": \"other/lenet5\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            assertThat(r.body()).contains("\"model\":\"other/lenet5\"");
         }
     }
 
