@@ -21,6 +21,7 @@
   let classNames = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
   let timer = null;
   let inFlight = 0;
+  let queued = 0;            // drawings being encoded as PNG, about to be sent
   let requestId = 0;
 
   function buildBars() {
@@ -117,7 +118,8 @@
 
   function predictNow() {
     if (isBlank()) { reset(); return; }
-    pad.toBlob(blob => send(blob, 'image/png'), 'image/png');
+    queued++;
+    pad.toBlob(blob => { queued--; send(blob, 'image/png'); }, 'image/png');
   }
 
   async function send(body, type) {
@@ -251,5 +253,6 @@
   buildBars();
   reset();
   loadModels().catch(err => { statusEl.textContent = 'cannot list models: ' + err.message; statusEl.classList.add('error'); });
-  window.digitlab = {pending: () => inFlight};   // lets browser tests wait for answers
+  // lets browser tests wait until every drawing has been encoded, sent and answered
+  window.digitlab = {pending: () => inFlight + queued + (timer ? 1 : 0)};
 })();
