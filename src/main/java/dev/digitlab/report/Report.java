@@ -96,10 +96,12 @@ public final class Report {
 
     private static void curves(Path modelDir, Path out, Html html) throws IOException {
         html.section("Training curves");
-        Path dir = Files.exists(modelDir.resolve(History.JSON_FILE)) ? modelDir
-                : modelDir.toAbsolutePath().getParent() != null && Files.exists(modelDir.toAbsolutePath().getParent().resolve(History.JSON_FILE))
-                ? modelDir.toAbsolutePath().getParent() : null;
-        if (dir == null) {
+        // a run folder holds its history; its best/ model finds it one level up
+        Path dir = modelDir.toAbsolutePath();
+        if (!Files.exists(dir.resolve(History.JSON_FILE)) && dir.getParent() != null) {
+            dir = dir.getParent();
+        }
+        if (!Files.exists(dir.resolve(History.JSON_FILE))) {
             html.p("No history.json beside the model, so no curves.");
             return;
         }
