@@ -5,6 +5,7 @@ optimisers and thread count. Reads the IDX files digitlab fetched (~/.cache/digi
 Run with Debian's python3-torch: OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/reference/torch_mnist.py --model deep-cnn
 """
 import argparse
+import gzip
 import os
 import struct
 import time
@@ -16,7 +17,9 @@ import torch.nn.functional as F
 
 
 def read_idx(path):
-    with open(path, 'rb') as f:
+    if not os.path.exists(path) and os.path.exists(path + '.gz'):
+        path += '.gz'
+    with (gzip.open if path.endswith('.gz') else open)(path, 'rb') as f:
         magic, = struct.unpack('>i', f.read(4))
         dims = struct.unpack('>' + 'i' * (magic & 0xff), f.read(4 * (magic & 0xff)))
         return np.frombuffer(f.read(), dtype=np.uint8).reshape(dims)

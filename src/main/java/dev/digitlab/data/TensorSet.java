@@ -8,9 +8,10 @@ import ai.djl.ndarray.types.Shape;
 import java.nio.ByteBuffer;
 
 /**
- * A data set held on one NDArray of unsigned bytes (N x 1 x H x W), with its labels, from which batches are
- * taken by index: a step costs a handful of native calls, and no Java object is made per image.
- * Normalisation happens per batch, so the resident copy stays at one byte a pixel.
+ * A data set held on one NDArray of unsigned bytes (N x 1 x H x W), with its labels. Batches are slices (views,
+ * no copy): in stored order for evaluation, or of a {@link #shuffled} copy made once per epoch for training,
+ * which costs one native gather an epoch instead of an index array and a gather every step.
+ * No Java object is made per image.
  */
 public final class TensorSet implements AutoCloseable {
     private final NDManager manager;
@@ -43,6 +44,13 @@ public final class TensorSet implements AutoCloseable {
         return size;
     }
 
+    /** Normalised float images {@code from..to} in stored order, created on {@code m}. */
+    public NDArray images(NDManager m, int from, int to) {
+        NDArray picked = images.get(slice(from, to));
+        picked.attach(m);
+        return normalise(picked.toType(DataType.FLOAT32, false));
+    }
+
     /** Normalised float images {@code order[from..to)}, created on {@code m}. */
     public NDArray images(NDManager m, int[] order, int from, int to) {
         NDArray idx = index(m, order, from, to);
@@ -62,6 +70,50 @@ public final class TensorSet implements AutoCloseable {
         NDArray picked = labels.get(new NDIndex("{}", index(m, order, from, to)));
         picked.attach(m);
         return picked;
+    }
+
+    /**
+     * The whole set in {@code order}, normalised, on a child of {@code parent}: one epoch's data, taken in slices.
+     * Costs four bytes a pixel while it lives.
+     */
+    public Shuffled shuffled(NDManager parent, int[] order) {
+        NDManager m = parent.newSubManager();
+        NDArray idx = index(m, order, 0, order.length);
+        NDArray picked = images.get(new NDIndex("{}", idx));
+        picked.attach(m);
+        NDArray x = normalise(picked.toType(DataType.FLOAT32, false));
+        picked.close();
+        NDArray y = null;
+        if (labels != null) {
+            y = labels.get(new NDIndex("{}", idx));
+            y.attach(m);
+        }
+        return new Shuffled(m, x, y);
+    }
+
+    /** One epoch's order of the set; {@link #images} and {@link #labels} are views created on the caller's manager. */
+    public record Shuffled(NDManager manager, NDArray allImages, NDArray allLabels) implements AutoCloseable {
+        public NDArray images(NDManager m, int from, int to) {
+            NDArray v = allImages.get(slice(from, to));
+            v.attach(m);
+            return v;
+        }
+
+        public NDArray labels(NDManager m, int from, int to) {
+            NDArray v = allLabels.get(slice(from, to));
+            v.attach(m);
+            return v;
+        }
+
+        @Override
+        public void close() {
+            manager.close();
+        }
+    }
+
+    /** A slice along the first axis, built without parsing an index string. */
+    private static NDIndex slice(int from, int to) {
+        return new NDIndex().addSliceDim(from, to);
     }
 
     private static NDArray index(NDManager m, int[] order, int from, int to) {

@@ -12,15 +12,11 @@ public final class Features {
 
     public static double[][] penultimate(Net net, TensorSet set, int batch) {
         int n = set.size();
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
         double[][] out = new double[n][];
         for (int from = 0; from < n; from += batch) {
             int to = Math.min(n, from + batch);
             try (NDManager step = net.manager().newSubManager()) {
-                List<NDArray> layers = net.forwardLayers(set.images(step, order, from, to));
+                List<NDArray> layers = net.forwardLayers(set.images(step, from, to));
                 NDArray f = layers.get(layers.size() - 2);
                 int width = (int) (f.size() / (to - from));
                 float[] values = f.toFloatArray();

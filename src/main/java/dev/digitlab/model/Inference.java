@@ -11,16 +11,12 @@ public final class Inference {
     /** The scores of every image in {@code set}, in order, {@code batch} images at a time. */
     public static Outputs run(Net net, TensorSet set, int batch) {
         int n = set.size();
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
         float[] logits = null;
         int classes = 0;
         for (int from = 0; from < n; from += batch) {
             int to = Math.min(n, from + batch);
             try (NDManager step = net.manager().newSubManager()) {
-                NDArray out = net.forward(set.images(step, order, from, to), false);
+                NDArray out = net.forward(set.images(step, from, to), false);
                 float[] part = out.toFloatArray();
                 if (logits == null) {
                     classes = (int) out.getShape().get(1);

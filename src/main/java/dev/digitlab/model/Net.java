@@ -107,7 +107,19 @@ public final class Net implements AutoCloseable {
     }
 
     public NDArray forward(NDArray x, boolean training) {
-        return block.forward(store, new NDList(x), training).singletonOrThrow();
+        return block.forward(store, new NDList(channelsLast(x)), training).singletonOrThrow();
+    }
+
+    /**
+     * The same one-channel images with channels-last strides (a view, no copy): oneDNN's convolutions run faster
+     * on that layout, and every later layer follows the layout of its input (PyTorch's {@code channels_last}).
+     */
+    static NDArray channelsLast(NDArray x) {
+        Shape s = x.getShape();
+        if (s.dimension() != 4 || s.get(1) != 1) {
+            return x;
+        }
+        return x.reshape(s.get(0), s.get(2), s.get(3), 1).transpose(0, 3, 1, 2);
     }
 
     /** Runs the layers one by one and returns every layer's output (for feature maps and summaries). */

@@ -147,12 +147,13 @@ public final class Trainer {
         var params = net.trainableParameters();
         double lossSum = 0;
         long correct = 0;
-        try (ProgressBar bar = progress ? bar("epoch " + epoch, (train.size() + c.batchSize() - 1) / c.batchSize()) : null) {
+        try (ProgressBar bar = progress ? bar("epoch " + epoch, (train.size() + c.batchSize() - 1) / c.batchSize()) : null;
+             TensorSet.Shuffled data = train.shuffled(net.manager(), order)) {
             for (int from = 0; from < train.size(); from += c.batchSize()) {
                 int to = Math.min(train.size(), from + c.batchSize());
                 try (NDManager step = net.manager().newSubManager()) {
-                    NDArray x = train.images(step, order, from, to);
-                    NDArray y = train.labels(step, order, from, to);
+                    NDArray x = data.images(step, from, to);
+                    NDArray y = data.labels(step, from, to);
                     NDArray logits;
                     NDArray loss;
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {

@@ -1,0 +1,37 @@
+# Shared by the benchmark scripts (source it). Sets: here, app (a private copy of the jar), data_dir; defines
+# digitlab (runs the private copy), torch_python (Debian's python3 with torch, installed when missing),
+# peak_rss (runs a command, writes its peak RSS in MB to a file) and machine (one line about this machine).
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+"$here/digitlab" --version >/dev/null   # builds the jar if needed
+# A private copy of the jar, so that editing sources meanwhile cannot rebuild it under a running benchmark.
+app="$(mktemp -d)"
+trap 'rm -rf "$app"' EXIT
+cp -r "$here/target/digitlab.jar" "$here/target/lib" "$app/"
+data_dir="${DIGITLAB_DATA:-$HOME/.cache/digitlab}/mnist"
+
+digitlab() { (cd "$here" && java ${DIGITLAB_JAVA_OPTS:-} -Dai.djl.offline=true -Ddigitlab.home="$here" -jar "$app/digitlab.jar" "$@"); }
+
+# Debian's PyTorch, as the issue asks; OpenBLAS must not start threads that fight torch's own (see the reference).
+torch_python() {
+  if ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+    echo "bench: installing Debian's python3-torch" >&2
+    local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+    $sudo apt-get install -y -q python3-torch >&2
+  fi
+  OPENBLAS_NUM_THREADS=1 /usr/bin/python3 "$@"
+}
+
+# peak_rss FILE CMD...: runs CMD; FILE gets its peak resident memory in MB (GNU time's %M is in KB).
+peak_rss() {
+  local f="$1"; shift
+  if [ ! -x /usr/bin/time ]; then
+    local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+    $sudo apt-get install -y -q time >&2
+  fi
+  /usr/bin/time -f '%M' -o "$f.kb" "$@"
+  echo $(( $(tail -1 "$f.kb") / 1024 )) >"$f"
+}
+
+machine() {
+  echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(java -version 2>&1 | head -1), $(/usr/bin/python3 -c 'import torch; print("PyTorch", torch.__version__)' 2>/dev/null || echo 'no PyTorch')"
+}
