@@ -1,6 +1,6 @@
-# Shared by the benchmark scripts (source it). Sets: here, app (a private copy of the jar), data_dir; defines
-# digitlab (runs the private copy), torch_python (Debian's python3 with torch, installed when missing),
-# peak_rss (runs a command, writes its peak RSS in MB to a file) and machine (one line about this machine).
+# Shared by the benchmark scripts (source it). Sets: here, app (a private copy of the jar), data_dir, and the
+# command arrays digitlab (runs the private copy) and torch_python (Debian's python3 with torch, installed when
+# missing); defines peak_rss (runs a command, writes its peak RSS in MB to a file) and machine (one line).
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$here/digitlab" --version >/dev/null   # builds the jar if needed
 # A private copy of the jar, so that editing sources meanwhile cannot rebuild it under a running benchmark.
@@ -9,17 +9,15 @@ trap 'rm -rf "$app"' EXIT
 cp -r "$here/target/digitlab.jar" "$here/target/lib" "$app/"
 data_dir="${DIGITLAB_DATA:-$HOME/.cache/digitlab}/mnist"
 
-digitlab() { (cd "$here" && java ${DIGITLAB_JAVA_OPTS:-} -Dai.djl.offline=true -Ddigitlab.home="$here" -jar "$app/digitlab.jar" "$@"); }
+digitlab=(env DIGITLAB_JAR="$app/digitlab.jar" "$here/digitlab") # the launcher, as users run it
 
 # Debian's PyTorch, as the issue asks; OpenBLAS must not start threads that fight torch's own (see the reference).
-torch_python() {
-  if ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
-    echo "bench: installing Debian's python3-torch" >&2
-    local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
-    $sudo apt-get install -y -q python3-torch >&2
-  fi
-  OPENBLAS_NUM_THREADS=1 /usr/bin/python3 "$@"
-}
+if ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+  echo "bench: installing Debian's python3-torch" >&2
+  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get install -y -q python3-torch >&2
+fi
+torch_python=(env OPENBLAS_NUM_THREADS=1 /usr/bin/python3)
 
 # peak_rss FILE CMD...: runs CMD; FILE gets its peak resident memory in MB (GNU time's %M is in KB).
 peak_rss() {

@@ -38,6 +38,10 @@ def models(name):
         return nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
                              nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
                              nn.Flatten(), nn.Linear(3136, 128), nn.ReLU(), nn.Dropout(0.5), nn.Linear(128, 10)), 0
+    if name == 'fast-cnn':
+        return nn.Sequential(nn.Conv2d(1, 16, 5), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
+                             nn.Conv2d(16, 32, 5), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+                             nn.Flatten(), nn.Linear(512, 10)), 0
     raise SystemExit('unknown model ' + name)
 
 
@@ -49,6 +53,7 @@ def main():
     p.add_argument('--lr', type=float, default=1e-3)
     p.add_argument('--optimizer', default='sgd', choices=['sgd', 'adam'])
     p.add_argument('--momentum', type=float, default=0.9)
+    p.add_argument('--lr-schedule', default='none', choices=['none', 'onecycle'])
     p.add_argument('--seed', type=int, default=1)
     p.add_argument('--threads', type=int, default=2)
     p.add_argument('--data', default=os.path.expanduser('~/.cache/digitlab/mnist'))
@@ -67,6 +72,10 @@ def main():
     net = net.to(memory_format=torch.channels_last)
     opt = torch.optim.SGD(net.parameters(), lr=a.lr, momentum=a.momentum) if a.optimizer == 'sgd' \
         else torch.optim.Adam(net.parameters(), lr=a.lr)
+    steps = (len(xtr) + a.batch_size - 1) // a.batch_size
+    # digitlab's one-cycle is PyTorch's OneCycleLR without the momentum cycle
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, a.lr, total_steps=steps * a.epochs, cycle_momentum=False) \
+        if a.lr_schedule == 'onecycle' else None
     for epoch in range(1, a.epochs + 1):
         t0 = time.time()
         net.train()
@@ -77,6 +86,8 @@ def main():
             loss = F.cross_entropy(net(xtr[idx]), ytr[idx])
             loss.backward()
             opt.step()
+            if sched:
+                sched.step()
         seconds = time.time() - t0
         net.eval()
         with torch.no_grad():

@@ -118,9 +118,13 @@ class TrainCommand implements Callable<Integer> {
                 throw new dev.digitlab.DigitlabException(dataFile + ": has no label column; train --data needs a Kaggle train.csv");
             }
         } else {
+            long t0 = System.nanoTime();
+            double jvmUp = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() / 1000.0;
             DataFolder.TrainTest tt = data.load();
             training = tt.train();
             test = tt.test();
+            Main.info(String.format("read %d training and %d test images in %.2f s (the JVM had been up %.2f s)",
+                    training.size(), test.size(), (System.nanoTime() - t0) / 1e9, jvmUp));
         }
         boolean bar = progress != null ? progress : System.console() != null;
         Trainer.Result r = Trainer.run(config, training, test, dir, resume != null, bar, Main::info);

@@ -66,6 +66,10 @@ public final class TensorSet implements AutoCloseable {
         return pixels.mul(scale).sub(shift);
     }
 
+    private void normaliseInPlace(NDArray pixels) {
+        pixels.muli((float) (1.0 / (255.0 * normalization.std()))).subi((float) (normalization.mean() / normalization.std()));
+    }
+
     public NDArray labels(NDManager m, int[] order, int from, int to) {
         NDArray picked = labels.get(new NDIndex("{}", index(m, order, from, to)));
         picked.attach(m);
@@ -81,8 +85,9 @@ public final class TensorSet implements AutoCloseable {
         NDArray idx = index(m, order, 0, order.length);
         NDArray picked = images.get(new NDIndex("{}", idx));
         picked.attach(m);
-        NDArray x = normalise(picked.toType(DataType.FLOAT32, false));
+        NDArray x = picked.toType(DataType.FLOAT32, false);
         picked.close();
+        normaliseInPlace(x); // a second and third full-size copy would double the epoch's memory
         NDArray y = null;
         if (labels != null) {
             y = labels.get(new NDIndex("{}", idx));

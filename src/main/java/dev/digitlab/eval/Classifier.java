@@ -1,6 +1,8 @@
 package dev.digitlab.eval;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import dev.digitlab.data.Digits;
 import dev.digitlab.data.TensorSet;
 import dev.digitlab.model.Inference;
@@ -12,6 +14,7 @@ import java.util.List;
 public final class Classifier implements AutoCloseable {
     private final NDManager manager;
     private final ModelFolder.Loaded model;
+    private final float[] normalised = new float[256]; // the model's input value for each pixel byte
 
     public Classifier(Path dir) {
         this.manager = NDManager.newBaseManager();
@@ -20,6 +23,9 @@ public final class Classifier implements AutoCloseable {
         } catch (RuntimeException e) {
             manager.close();
             throw e;
+        }
+        for (int v = 0; v < 256; v++) {
+            normalised[v] = model.sidecar().norm().apply(v);
         }
     }
 
@@ -34,16 +40,29 @@ public final class Classifier implements AutoCloseable {
         }
     }
 
-    /** Class probabilities of each image, given as 784 bytes each. */
+    /**
+     * Class probabilities of each image, given as 784 bytes each. Built for single requests: padding and
+     * normalisation happen in Java, so the engine sees one array in and one out.
+     */
     public double[][] probabilities(List<byte[]> images) {
-        byte[] pixels = new byte[images.size() * 784];
-        for (int i = 0; i < images.size(); i++) {
+        int n = images.size();
+        byte[] pixels = new byte[n * 784];
+        for (int i = 0; i < n; i++) {
             System.arraycopy(images.get(i), 0, pixels, i * 784, 784);
         }
-        Inference.Outputs out = outputs(new Digits(pixels, null, images.size(), 28, 28, sidecar().classNames(), "input"));
-        double[][] p = new double[images.size()][];
-        for (int i = 0; i < p.length; i++) {
-            p[i] = out.probabilities(i);
+        Digits d = new Digits(pixels, null, n, 28, 28, sidecar().classNames(), "input")
+                .padded(model.net().architecture().padding());
+        float[] x = new float[d.pixels().length];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = normalised[d.pixels()[i] & 0xff];
+        }
+        double[][] p = new double[n][];
+        try (NDManager step = manager.newSubManager()) {
+            NDArray logits = model.net().forward(step.create(x, new Shape(n, 1, d.rows(), d.cols())), false);
+            Inference.Outputs out = new Inference.Outputs(logits.toFloatArray(), n, (int) logits.getShape().get(1));
+            for (int i = 0; i < n; i++) {
+                p[i] = out.probabilities(i);
+            }
         }
         return p;
     }

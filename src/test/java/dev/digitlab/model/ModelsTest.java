@@ -35,7 +35,9 @@ class ModelsTest {
                         + linear(64 * 7 * 7, 128) + linear(128, 10), 2L * (32 + 64)),
                 Arguments.of("deep-cnn", conv(1, 32, 3) + conv(32, 64, 3) + conv(64, 64, 3) + linear(1024, 100)
                         + linear(100, 10), 0L),
-                Arguments.of("mlp", linear(784, 256) + linear(256, 128) + linear(128, 10), 0L));
+                Arguments.of("mlp", linear(784, 256) + linear(256, 128) + linear(128, 10), 0L),
+                Arguments.of("fast-cnn", conv(1, 16, 5) + batchNorm(16) + conv(16, 32, 5) + batchNorm(32)
+                        + linear(32 * 4 * 4, 10), 2L * (16 + 32)));
     }
 
     @ParameterizedTest
@@ -89,6 +91,6 @@ class ModelsTest {
     @Test
     void unknownModelIsOneLine() {
         assertThatThrownBy(() -> Models.create("resnet")).isInstanceOf(DigitlabException.class)
-                .hasMessage("unknown model 'resnet' (expected one of bn-cnn, deep-cnn, dropout-cnn, lenet5, mlp)");
+                .hasMessage("unknown model 'resnet' (expected one of bn-cnn, deep-cnn, dropout-cnn, fast-cnn, lenet5, mlp)");
     }
 }

@@ -1,0 +1,78 @@
+package dev.digitlab.eval;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.digitlab.TestData;
+import dev.digitlab.data.Digits;
+import dev.digitlab.data.Normalization;
+import dev.digitlab.data.Split;
+import dev.digitlab.data.TensorSet;
+import dev.digitlab.model.Models;
+import dev.digitlab.model.Net;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The shortcuts taken for speed give what the plain paths give. */
+class FastPathsTest {
+    private static final Digits TEST = TestData.mnist().test().subset(range(300));
+
+    private static int[] range(int n) {
+        int[] r = new int[n];
+        for (int i = 0; i < n; i++) {
+            r[i] = i;
+        }
+        return r;
+    }
+
+    @Test
+    void anEpochsShuffledSlicesHoldTheImagesAndLabelsOfThatOrder() {
+        int[] order = range(TEST.size());
+        Split.shuffle(order, new Random(3));
+        try (NDManager m = NDManager.newBaseManager();
+             TensorSet set = new TensorSet(m, TEST, 2, Normalization.of("mnist", TEST));
+             TensorSet.Shuffled epoch = set.shuffled(m, order)) {
+            NDArray sliced = epoch.images(m, 100, 164);
+            NDArray picked = set.images(m, order, 100, 164);
+            assertThat(sliced.getShape()).isEqualTo(picked.getShape());
+            assertThat(sliced.toFloatArray()).containsExactly(picked.toFloatArray(), within(1e-6f));
+            assertThat(epoch.labels(m, 100, 164).toLongArray()).containsExactly(set.labels(m, order, 100, 164).toLongArray());
+        }
+    }
+
+    @Test
+    void channelsLastInputGivesTheSameScoresAsThePlainLayout() {
+        for (String name : List.of("lenet5", "dropout-cnn", "fast-cnn")) {
+            try (NDManager m = NDManager.newBaseManager();
+                 Net net = Net.create(Models.create(name), m, 5);
+                 TensorSet set = new TensorSet(m, TEST, net.architecture().padding(), Normalization.of("mnist", TEST))) {
+                NDArray x = set.images(m, 0, 40);
+                List<NDArray> plain = net.forwardLayers(x); // layer by layer, in the stored layout
+                assertThat(net.forward(x, false).toFloatArray()).as(name)
+                        .containsExactly(plain.get(plain.size() - 1).toFloatArray(), within(1e-4f));
+            }
+        }
+    }
+
+    @Test
+    void singleRequestsScoreAsTheBatchPathDoes() {
+        try (Classifier c = new Classifier(Path.of("models/lenet5"))) {
+            List<byte[]> images = new ArrayList<>();
+            for (int i = 0; i < 7; i++) {
+                images.add(Arrays.copyOfRange(TEST.pixels(), i * 784, (i + 1) * 784));
+            }
+            double[][] fast = c.probabilities(images);
+            var batch = c.outputs(TEST.subset(range(7)));
+            for (int i = 0; i < 7; i++) {
+                assertThat(fast[i]).containsExactly(batch.probabilities(i), within(1e-5));
+            }
+            assertThat(c.probabilities(List.of(images.get(3)))[0]).containsExactly(fast[3], within(1e-5));
+        }
+    }
+}
