@@ -39,8 +39,8 @@ def models(name):
                              nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
                              nn.Flatten(), nn.Linear(3136, 128), nn.ReLU(), nn.Dropout(0.5), nn.Linear(128, 10)), 0
     if name == 'fast-cnn':
-        return nn.Sequential(nn.Conv2d(1, 16, 5), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
-                             nn.Conv2d(16, 32, 5), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+        return nn.Sequential(nn.Conv2d(1, 16, 5), nn.MaxPool2d(2), nn.ReLU(), nn.BatchNorm2d(16),
+                             nn.Conv2d(16, 32, 5), nn.MaxPool2d(2), nn.ReLU(), nn.BatchNorm2d(32),
                              nn.Flatten(), nn.Linear(512, 10)), 0
     raise SystemExit('unknown model ' + name)
 

@@ -107,19 +107,19 @@ public final class Models {
     }
 
     /**
-     * digitlab's quickest road to 99 % (bench/time-to-accuracy): two 5x5 convolutions with BatchNorm, pooled twice,
-     * and one linear layer; about a third of LeNet-5's multiply-adds on the first layer's maps, no tanh or averaging.
+     * digitlab's quickest road to 99 % (bench/time-to-accuracy): two 5x5 convolutions, each pooled before its ReLU and
+     * BatchNorm (max-pooling commutes with ReLU, and a quarter of the values is a quarter of the work), one linear layer.
      */
     static Architecture fastCnn() {
         return new Architecture("fast-cnn", 28)
                 .add("Conv2d", conv(16, 5, 0))        // 16@24x24
-                .add("BatchNorm2d", BatchNorm.builder().build())
-                .add("ReLU", Activation.reluBlock())
                 .add("MaxPool2d", maxPool())          // 16@12x12
-                .add("Conv2d", conv(32, 5, 0))        // 32@8x8
-                .add("BatchNorm2d", BatchNorm.builder().build())
                 .add("ReLU", Activation.reluBlock())
+                .add("BatchNorm2d", BatchNorm.builder().build())
+                .add("Conv2d", conv(32, 5, 0))        // 32@8x8
                 .add("MaxPool2d", maxPool())          // 32@4x4: flatten 512
+                .add("ReLU", Activation.reluBlock())
+                .add("BatchNorm2d", BatchNorm.builder().build())
                 .add("Flatten", Blocks.batchFlattenBlock())
                 .add("Linear", linear(10));
     }
