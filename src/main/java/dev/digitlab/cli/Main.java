@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
 @Command(name = "digitlab", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = "Train, evaluate, explain and serve handwritten-digit classifiers.",
         subcommands = {FetchCommand.class, DataCommand.class, SummaryCommand.class, TrainCommand.class,
-                EvaluateCommand.class, PredictCommand.class, KaggleCommand.class, ReportCommand.class, ServeCommand.class,
+                ExperimentCommand.class, EvaluateCommand.class, PredictCommand.class, KaggleCommand.class, ReportCommand.class,
+                ServeCommand.class,
                 CommandLine.HelpCommand.class})
 public class Main implements Runnable {
 

@@ -1,5 +1,6 @@
 package dev.digitlab.cli;
 
+import dev.digitlab.data.Augmentation;
 import dev.digitlab.data.DataFolder;
 import dev.digitlab.data.Digits;
 import dev.digitlab.data.KaggleCsv;
@@ -16,7 +17,7 @@ import picocli.CommandLine.Option;
                 "The output folder gets model.json + model.params (last epoch), best/ (best validation loss),",
                 "history.json, history.csv and checkpoint.zip."})
 class TrainCommand implements Callable<Integer> {
-    @Option(names = "--model", defaultValue = "lenet5", description = "lenet5, bn-cnn, dropout-cnn, deep-cnn or mlp (default: ${DEFAULT-VALUE})")
+    @Option(names = "--model", defaultValue = "lenet5", description = "lenet5, bn-cnn, dropout-cnn, deep-cnn, mlp, fast-cnn or best (default: ${DEFAULT-VALUE})")
     String model;
 
     @Option(names = "--epochs", defaultValue = "5", description = "passes over the training data (default: ${DEFAULT-VALUE})")
@@ -70,6 +71,18 @@ class TrainCommand implements Callable<Integer> {
     @Option(names = "--limit", defaultValue = "0", description = "train on the first N training images only; 0 = all (default: ${DEFAULT-VALUE})")
     int limit;
 
+    @Option(names = "--augment", description = "warp every training image at random each epoch (see --rotate, --zoom, --shift)")
+    boolean augment;
+
+    @Option(names = "--rotate", defaultValue = "10", description = "with --augment: largest rotation in degrees (default: ${DEFAULT-VALUE})")
+    double rotate;
+
+    @Option(names = "--zoom", defaultValue = "0.1", description = "with --augment: largest zoom in or out, as a fraction (default: ${DEFAULT-VALUE})")
+    double zoom;
+
+    @Option(names = "--shift", defaultValue = "0.1", description = "with --augment: largest shift, as a fraction of the side (default: ${DEFAULT-VALUE})")
+    double shift;
+
     @Option(names = "--data", paramLabel = "CSV", description = "train from a Kaggle 'digit recognizer' train.csv instead of the IDX files")
     Path dataFile;
 
@@ -100,11 +113,16 @@ class TrainCommand implements Callable<Integer> {
         return dir;
     }
 
+    /** The options as a training configuration (not yet validated). */
+    TrainConfig config() {
+        return new TrainConfig(model, data.dataset().id(), dataFile == null ? null : dataFile.toString(),
+                epochs, batchSize, lr, optimizer, momentum, weightDecay, beta1, beta2, lrSchedule, stepEpochs, gamma,
+                valSplit, seed, normalize, patience, device, limit, augment ? new Augmentation(rotate, zoom, shift) : null);
+    }
+
     @Override
     public Integer call() throws Exception {
-        TrainConfig config = new TrainConfig(model, data.dataset().id(), dataFile == null ? null : dataFile.toString(),
-                epochs, batchSize, lr, optimizer, momentum, weightDecay, beta1, beta2, lrSchedule, stepEpochs, gamma,
-                valSplit, seed, normalize, patience, device, limit);
+        TrainConfig config = config();
         if (resume == null) {
             config.validate();
             dev.digitlab.model.Models.create(model); // unknown names fail before any data is read

@@ -6,6 +6,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.nio.ByteBuffer;
+import java.util.Random;
 
 /**
  * A data set held on one NDArray of unsigned bytes (N x 1 x H x W), with its labels. Batches are slices (views,
@@ -19,6 +20,8 @@ public final class TensorSet implements AutoCloseable {
     private final NDArray labels; // int64, or null for an unlabelled set
     private final Normalization normalization;
     private final int size;
+    private final byte[] pixels; // the padded images on the Java side, for augmentation
+    private final int side;
 
     /** Copies {@code digits}, padded by {@code pad} on every side, onto a child of {@code parent}. */
     public TensorSet(NDManager parent, Digits digits, int pad, Normalization normalization) {
@@ -38,6 +41,8 @@ public final class TensorSet implements AutoCloseable {
         }
         this.normalization = normalization;
         this.size = d.size();
+        this.pixels = d.pixels();
+        this.side = d.rows();
     }
 
     public int size() {
@@ -57,6 +62,18 @@ public final class TensorSet implements AutoCloseable {
         NDArray picked = images.get(new NDIndex("{}", idx));
         picked.attach(m); // results belong to their source's manager; this one must die with the step
         return normalise(picked.toType(DataType.FLOAT32, false));
+    }
+
+    /** Images {@code order[from..to)}, each warped at random by {@code augmentation}, normalised, created on {@code m}. */
+    public NDArray augmented(NDManager m, int[] order, int from, int to, Augmentation augmentation, Random random) {
+        float[] x = new float[(to - from) * side * side];
+        augmentation.warp(pixels, side, order, from, to, x, random);
+        float scale = (float) (1.0 / (255.0 * normalization.std()));
+        float shift = (float) (normalization.mean() / normalization.std());
+        for (int i = 0; i < x.length; i++) {
+            x[i] = x[i] * scale - shift;
+        }
+        return m.create(x, new Shape(to - from, 1, side, side));
     }
 
     /** Turns float pixel values 0-255 into what the model was trained on. */

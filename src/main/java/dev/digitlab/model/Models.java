@@ -23,7 +23,8 @@ public final class Models {
             "dropout-cnn", Models::dropoutCnn,
             "deep-cnn", Models::deepCnn,
             "mlp", Models::mlp,
-            "fast-cnn", Models::fastCnn));
+            "fast-cnn", Models::fastCnn,
+            "best", Models::best));
 
     private Models() {}
 
@@ -124,6 +125,27 @@ public final class Models {
                 .add("Linear", linear(10));
     }
 
+    /**
+     * digitlab's most accurate single model, after the Kaggle ensembles' CNN (C. Deotte, 2018): stacked 3x3
+     * convolutions, a strided 5x5 convolution in place of pooling, BatchNorm after every ReLU, dropout between stages;
+     * meant to be trained with --augment and a one-cycle schedule.
+     */
+    static Architecture best() {
+        return new Architecture("best", 28)
+                .add("Conv2d", conv(32, 3, 0)).add("ReLU", Activation.reluBlock()).add("BatchNorm2d", bn())    // 32@26x26
+                .add("Conv2d", conv(32, 3, 0)).add("ReLU", Activation.reluBlock()).add("BatchNorm2d", bn())    // 32@24x24
+                .add("Conv2d", strided(32, 5)).add("ReLU", Activation.reluBlock()).add("BatchNorm2d", bn())    // 32@12x12
+                .add("Dropout", dropout(0.4f))
+                .add("Conv2d", conv(64, 3, 0)).add("ReLU", Activation.reluBlock()).add("BatchNorm2d", bn())    // 64@10x10
+                .add("Conv2d", conv(64, 3, 0)).add("ReLU", Activation.reluBlock()).add("BatchNorm2d", bn())    // 64@8x8
+                .add("Conv2d", strided(64, 5)).add("ReLU", Activation.reluBlock()).add("BatchNorm2d", bn())    // 64@4x4
+                .add("Dropout", dropout(0.4f))
+                .add("Conv2d", conv(128, 4, 0)).add("ReLU", Activation.reluBlock()).add("BatchNorm2d", bn())   // 128@1x1
+                .add("Flatten", Blocks.batchFlattenBlock())
+                .add("Dropout", dropout(0.4f))
+                .add("Linear", linear(10));
+    }
+
     static Architecture mlp() {
         return new Architecture("mlp", 28)
                 .add("Flatten", Blocks.batchFlattenBlock())
@@ -137,6 +159,20 @@ public final class Models {
     private static Block conv(int filters, int kernel, int pad) {
         return Conv2d.builder().setFilters(filters).setKernelShape(new Shape(kernel, kernel))
                 .optPadding(new Shape(pad, pad)).build();
+    }
+
+    /** A 5x5 convolution with stride 2 and padding 2: halves the side, as a learned pooling. */
+    private static Block strided(int filters, int kernel) {
+        return Conv2d.builder().setFilters(filters).setKernelShape(new Shape(kernel, kernel))
+                .optStride(new Shape(2, 2)).optPadding(new Shape(kernel / 2, kernel / 2)).build();
+    }
+
+    private static Block bn() {
+        return BatchNorm.builder().build();
+    }
+
+    private static Block dropout(float rate) {
+        return Dropout.builder().optRate(rate).build();
     }
 
     private static Block linear(int units) {

@@ -1,16 +1,19 @@
 package dev.digitlab.train;
 
 import dev.digitlab.DigitlabException;
+import dev.digitlab.data.Augmentation;
 import java.util.List;
 
 /**
  * Everything that decides a training run, as saved in the checkpoint and the model sidecar.
  * {@code limit} trains on the first {@code limit} images only (0 = all): for quick runs and tests.
+ * {@code augmentation} is null when training images are used as they are (and in files from before it existed).
  */
 public record TrainConfig(
         String model, String dataset, String dataFile, int epochs, int batchSize, double lr, String optimizer,
         double momentum, double weightDecay, double beta1, double beta2, String lrSchedule, int stepEpochs,
-        double gamma, double valSplit, long seed, String normalize, int patience, String device, int limit) {
+        double gamma, double valSplit, long seed, String normalize, int patience, String device, int limit,
+        Augmentation augmentation) {
 
     static final List<String> OPTIMIZERS = List.of("adam", "sgd");
     static final List<String> SCHEDULES = List.of("none", "step", "cosine", "onecycle");
@@ -33,6 +36,9 @@ public record TrainConfig(
         check(patience >= 0, "--patience must be >= 0 (0 = no early stopping), got " + patience);
         check(List.of("cpu", "gpu", "auto").contains(device), "--device must be cpu, gpu or auto, got '" + device + "'");
         check(limit >= 0, "--limit must be >= 0, got " + limit);
+        if (augmentation != null) {
+            augmentation.validate();
+        }
         return this;
     }
 
@@ -42,8 +48,15 @@ public record TrainConfig(
         }
     }
 
+    public TrainConfig withSeed(long newSeed) {
+        return new TrainConfig(model, dataset, dataFile, epochs, batchSize, lr, optimizer, momentum, weightDecay,
+                beta1, beta2, lrSchedule, stepEpochs, gamma, valSplit, newSeed, normalize, patience, device, limit,
+                augmentation);
+    }
+
     public TrainConfig withEpochs(int newEpochs) {
         return new TrainConfig(model, dataset, dataFile, newEpochs, batchSize, lr, optimizer, momentum, weightDecay,
-                beta1, beta2, lrSchedule, stepEpochs, gamma, valSplit, seed, normalize, patience, device, limit);
+                beta1, beta2, lrSchedule, stepEpochs, gamma, valSplit, seed, normalize, patience, device, limit,
+                augmentation);
     }
 }

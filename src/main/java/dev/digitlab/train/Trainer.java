@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.loss.Loss;
 import dev.digitlab.DigitlabException;
+import dev.digitlab.data.Augmentation;
 import dev.digitlab.data.Digits;
 import dev.digitlab.data.Normalization;
 import dev.digitlab.data.Split;
@@ -97,6 +98,11 @@ public final class Trainer {
             log.accept(String.format("training %s on %d images (%d for validation), %s, batch %d, lr %s, normalisation %s (%.4f/%.4f)",
                     arch.name(), trainPart.size(), valPart.size(), config.optimizer(), config.batchSize(), config.lr(),
                     norm.name(), norm.mean(), norm.std()));
+            if (config.augmentation() != null) {
+                Augmentation a = config.augmentation();
+                log.accept(String.format("augmentation: rotate up to %s degrees, zoom up to %s, shift up to %s of the side",
+                        a.rotate(), a.zoom(), a.shift()));
+            }
             log.accept("class balance (training part): " + balance(trainPart));
             for (int epoch = history.size() + 1; epoch <= config.epochs() && !(config.patience() > 0 && bad >= config.patience()); epoch++) {
                 long t0 = System.nanoTime();
@@ -145,15 +151,17 @@ public final class Trainer {
         int[] order = range(train.size());
         Split.shuffle(order, new Random(epochSeed));
         var params = net.trainableParameters();
+        Augmentation warp = c.augmentation();
+        Random warps = new Random(~epochSeed);
         double lossSum = 0;
         long correct = 0;
         try (ProgressBar bar = progress ? bar("epoch " + epoch, (train.size() + c.batchSize() - 1) / c.batchSize()) : null;
-             TensorSet.Shuffled data = train.shuffled(net.manager(), order)) {
+             TensorSet.Shuffled data = warp == null ? train.shuffled(net.manager(), order) : null) {
             for (int from = 0; from < train.size(); from += c.batchSize()) {
                 int to = Math.min(train.size(), from + c.batchSize());
                 try (NDManager step = net.manager().newSubManager()) {
-                    NDArray x = data.images(step, from, to);
-                    NDArray y = data.labels(step, from, to);
+                    NDArray x = warp == null ? data.images(step, from, to) : train.augmented(step, order, from, to, warp, warps);
+                    NDArray y = warp == null ? data.labels(step, from, to) : train.labels(step, order, from, to);
                     NDArray logits;
                     NDArray loss;
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.digitlab.DigitlabException;
 import dev.digitlab.TestData;
+import dev.digitlab.data.Augmentation;
 import dev.digitlab.data.Digits;
 import dev.digitlab.model.ModelFolder;
 import java.io.IOException;
@@ -21,7 +22,13 @@ class TrainerTest {
 
     static TrainConfig config(String model, String optimizer, String schedule, int epochs, int limit) {
         return new TrainConfig(model, "mnist", null, epochs, 32, optimizer.equals("sgd") ? 0.01 : 1e-3, optimizer,
-                0.9, 0, 0.9, 0.999, schedule, 1, 0.5, 0.2, 3, "mnist", 0, "cpu", limit);
+                0.9, 0, 0.9, 0.999, schedule, 1, 0.5, 0.2, 3, "mnist", 0, "cpu", limit, null);
+    }
+
+    static TrainConfig augmented(TrainConfig c) {
+        return new TrainConfig(c.model(), c.dataset(), c.dataFile(), c.epochs(), c.batchSize(), c.lr(), c.optimizer(),
+                c.momentum(), c.weightDecay(), c.beta1(), c.beta2(), c.lrSchedule(), c.stepEpochs(), c.gamma(),
+                c.valSplit(), c.seed(), c.normalize(), c.patience(), c.device(), c.limit(), Augmentation.DEFAULT);
     }
 
     static Trainer.Result train(TrainConfig c, Path out, boolean resume, List<String> log) throws IOException {
@@ -70,7 +77,7 @@ class TrainerTest {
     @Test
     void resumeEndsWithTheSameHistoryAsAnUninterruptedRun() throws IOException {
         for (TrainConfig c : List.of(config("dropout-cnn", "adam", "onecycle", 3, 1200),
-                                     config("lenet5", "sgd", "cosine", 3, 1200))) {
+                                     augmented(config("lenet5", "sgd", "cosine", 3, 1200)))) {
             Path whole = dir.resolve(c.model() + "-whole");
             Path broken = dir.resolve(c.model() + "-broken");
             Trainer.Result uninterrupted = train(c, whole, false, new ArrayList<>());
@@ -93,6 +100,20 @@ class TrainerTest {
     }
 
     @Test
+    void augmentedTrainingRepeatsWithTheSeedAndSeesOtherImages() throws IOException {
+        TrainConfig plain = config("fast-cnn", "adam", "none", 2, 1500);
+        List<String> log = new ArrayList<>();
+        Trainer.Result a = train(augmented(plain), dir.resolve("a"), false, log);
+        Trainer.Result b = train(augmented(plain), dir.resolve("b"), false, new ArrayList<>());
+        Trainer.Result p = train(plain, dir.resolve("p"), false, new ArrayList<>());
+        assertThat(figures(b.history())).isEqualTo(figures(a.history()));
+        assertThat(a.history().get(0).trainLoss()).isNotEqualTo(p.history().get(0).trainLoss());
+        assertThat(a.testAccuracy()).isGreaterThan(0.8);
+        assertThat(log).anyMatch(l -> l.equals("augmentation: rotate up to 10.0 degrees, zoom up to 0.1, shift up to 0.1 of the side"));
+        assertThat(ModelFolder.readSidecar(dir.resolve("a")).training().get("augmentation").get("rotate").asDouble()).isEqualTo(10.0);
+    }
+
+    @Test
     void refusesToOverwriteAnotherRun() throws IOException {
         Path out = dir.resolve("run");
         train(config("mlp", "adam", "none", 1, 500), out, false, new ArrayList<>());
@@ -106,6 +127,12 @@ class TrainerTest {
         assertThatThrownBy(() -> config("lenet5", "adam", "none", 0, 0).validate()).hasMessage("--epochs must be at least 1, got 0");
         assertThatThrownBy(() -> config("lenet5", "rmsprop", "none", 1, 0).validate()).hasMessageContaining("--optimizer must be adam or sgd");
         assertThatThrownBy(() -> config("lenet5", "adam", "linear", 1, 0).validate()).hasMessageContaining("--lr-schedule");
+        TrainConfig c = config("lenet5", "adam", "none", 1, 0);
+        for (var bad : List.of(new Augmentation(200, 0.1, 0.1), new Augmentation(10, 1.5, 0.1), new Augmentation(10, 0.1, -0.1))) {
+            assertThatThrownBy(() -> new TrainConfig(c.model(), c.dataset(), c.dataFile(), 1, 32, 1e-3, "adam", 0.9, 0,
+                    0.9, 0.999, "none", 1, 0.1, 0.2, 1, "mnist", 0, "cpu", 0, bad).validate())
+                    .hasMessageMatching("--(rotate|zoom|shift) must be in .*");
+        }
     }
 
     @Test

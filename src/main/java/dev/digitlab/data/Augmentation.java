@@ -1,0 +1,73 @@
+package dev.digitlab.data;
+
+import dev.digitlab.DigitlabException;
+import java.util.Random;
+
+/**
+ * Random affine warps of training images: a rotation of up to +-{@code rotate} degrees, a zoom of up to
+ * +-{@code zoom} and a shift of up to +-{@code shift} of the side, each drawn per image, about the image centre,
+ * with bilinear sampling and black outside. A batch is warped in one pass over primitive arrays: no object per image.
+ */
+public record Augmentation(double rotate, double zoom, double shift) {
+
+    public static final Augmentation DEFAULT = new Augmentation(10, 0.1, 0.1);
+
+    /** Rejects nonsense, naming the option. */
+    public Augmentation validate() {
+        check(rotate >= 0 && rotate <= 180, "--rotate must be in [0, 180] degrees, got " + rotate);
+        check(zoom >= 0 && zoom < 1, "--zoom must be in [0, 1), got " + zoom);
+        check(shift >= 0 && shift < 1, "--shift must be in [0, 1), got " + shift);
+        return this;
+    }
+
+    private static void check(boolean ok, String message) {
+        if (!ok) {
+            throw new DigitlabException(message);
+        }
+    }
+
+    /**
+     * Warps images {@code order[from..to)} of {@code pixels} (square, {@code side} x {@code side} bytes each) into
+     * {@code out}, one after another, as pixel values 0-255.
+     */
+    public void warp(byte[] pixels, int side, int[] order, int from, int to, float[] out, Random random) {
+        double centre = (side - 1) / 2.0;
+        int area = side * side;
+        for (int k = from; k < to; k++) {
+            double angle = Math.toRadians(rotate * (2 * random.nextDouble() - 1));
+            double scale = 1 + zoom * (2 * random.nextDouble() - 1);
+            double tx = shift * side * (2 * random.nextDouble() - 1);
+            double ty = shift * side * (2 * random.nextDouble() - 1);
+            // destination -> source: undo the shift, the rotation and the zoom, about the centre
+            double cos = Math.cos(angle) / scale;
+            double sin = Math.sin(angle) / scale;
+            int src = order[k] * area;
+            int dst = (k - from) * area;
+            for (int y = 0; y < side; y++) {
+                double dy = y - centre - ty;
+                for (int x = 0; x < side; x++) {
+                    double dx = x - centre - tx;
+                    out[dst + y * side + x] = sample(pixels, src, side, cos * dx + sin * dy + centre, -sin * dx + cos * dy + centre);
+                }
+            }
+        }
+    }
+
+    /** Bilinear sample of one image at (sx, sy); black outside. */
+    private static float sample(byte[] p, int offset, int side, double sx, double sy) {
+        int x0 = (int) Math.floor(sx);
+        int y0 = (int) Math.floor(sy);
+        if (x0 < -1 || y0 < -1 || x0 >= side || y0 >= side) {
+            return 0f;
+        }
+        double fx = sx - x0;
+        double fy = sy - y0;
+        double top = (1 - fx) * at(p, offset, side, x0, y0) + fx * at(p, offset, side, x0 + 1, y0);
+        double bottom = (1 - fx) * at(p, offset, side, x0, y0 + 1) + fx * at(p, offset, side, x0 + 1, y0 + 1);
+        return (float) ((1 - fy) * top + fy * bottom);
+    }
+
+    private static int at(byte[] p, int offset, int side, int x, int y) {
+        return x < 0 || y < 0 || x >= side || y >= side ? 0 : p[offset + y * side + x] & 0xff;
+    }
+}
