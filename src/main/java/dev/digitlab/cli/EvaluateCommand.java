@@ -19,6 +19,9 @@ class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "a saved model folder (model.json + model.params)")
     Path model;
 
+    @Option(names = "--tta", description = "test-time augmentation: average over each image and four turned or scaled views")
+    boolean tta;
+
     @Option(names = "--json", description = "print the figures as JSON")
     boolean json;
 
@@ -30,7 +33,7 @@ class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (Classifier classifier = new Classifier(model)) {
+        try (Classifier classifier = new Classifier(model, tta)) {
             data.orModelDefault(classifier.sidecar().training().path("dataset").asText(null));
             Digits test = dataFile != null ? KaggleCsv.read(dataFile, classifier.sidecar().classNames()) : data.load().test();
             if (!test.hasLabels()) {

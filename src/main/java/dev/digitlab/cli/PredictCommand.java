@@ -18,8 +18,11 @@ import picocli.CommandLine.Parameters;
                 "Each picture is made MNIST-like first: grey, white on black, cropped to the ink,",
                 "scaled into 20x20 and centred by its centre of mass in 28x28."})
 class PredictCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "a saved model folder")
+    @Option(names = "--model", paramLabel = "DIR", description = "a saved model or ensemble folder (default: the shipped models/best, else models/lenet5)")
     Path model;
+
+    @Option(names = "--tta", description = "test-time augmentation: also look at each picture turned and scaled a little, and average")
+    boolean tta;
 
     @Parameters(paramLabel = "IMAGE", arity = "1..*", description = "PNG or JPEG files")
     List<Path> images;
@@ -30,7 +33,7 @@ class PredictCommand implements Callable<Integer> {
         for (Path p : images) { // decode all first: one bad file fails before any output
             inputs.add(ImagePrep.toMnist(ImagePrep.read(p)));
         }
-        try (Classifier classifier = new Classifier(model)) {
+        try (Classifier classifier = new Classifier(model != null ? model : ServeCommand.shippedModel(), tta)) {
             double[][] probs = classifier.probabilities(inputs);
             List<String> names = classifier.sidecar().classNames();
             for (int i = 0; i < images.size(); i++) {

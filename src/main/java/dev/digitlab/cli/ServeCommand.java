@@ -67,7 +67,7 @@ class ServeCommand implements Callable<Integer> {
         String home = System.getProperty("digitlab.home", ".");
         for (String name : List.of("best", "lenet5")) {
             Path dir = Path.of(home, "models", name);
-            if (ModelFolder.isModel(dir)) {
+            if (ModelFolder.isModel(dir) || ModelFolder.isEnsemble(dir)) {
                 return dir;
             }
         }

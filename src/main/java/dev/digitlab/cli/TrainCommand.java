@@ -83,6 +83,10 @@ class TrainCommand implements Callable<Integer> {
     @Option(names = "--shift", defaultValue = "0.1", description = "with --augment: largest shift, as a fraction of the side (default: ${DEFAULT-VALUE})")
     double shift;
 
+    @Option(names = "--ensemble", defaultValue = "1", paramLabel = "N",
+            description = "train N models (seeds --seed, --seed + 1, ...) into DIR/member-1..N and average them; finished members are kept")
+    int ensemble;
+
     @Option(names = "--data", paramLabel = "CSV", description = "train from a Kaggle 'digit recognizer' train.csv instead of the IDX files")
     Path dataFile;
 
@@ -103,6 +107,45 @@ class TrainCommand implements Callable<Integer> {
 
     @Mixin
     DataOptions data;
+
+    /** Trains (or keeps) each member, then writes DIR/ensemble.json with the ensemble's test figures. */
+    private int trainEnsemble(TrainConfig config, Digits training, Digits test, Path dir, boolean bar) throws Exception {
+        if (ensemble < 2 || resume != null || report) {
+            throw new dev.digitlab.DigitlabException(ensemble < 2 ? "--ensemble must be at least 2 (or 1 for one model), got " + ensemble
+                    : "--ensemble continues by itself when run again: leave out --resume and --report");
+        }
+        java.util.List<String> members = new java.util.ArrayList<>();
+        java.util.Map<String, Object> metrics = new java.util.LinkedHashMap<>();
+        for (int k = 1; k <= ensemble; k++) {
+            TrainConfig c = config.withSeed(config.seed() + k - 1);
+            Path member = dir.resolve("member-" + k);
+            members.add("member-" + k);
+            if (dev.digitlab.train.Experiment.finished(member, c)) {
+                Main.info("member " + k + " of " + ensemble + " is finished in " + member + "; kept");
+            } else {
+                Main.info("member " + k + " of " + ensemble + " (seed " + c.seed() + ") into " + member);
+                boolean started = java.nio.file.Files.exists(member.resolve("checkpoint.zip"))
+                        || dev.digitlab.model.ModelFolder.isModel(member);
+                Trainer.run(c, training, test, member, started, bar, Main::info);
+            }
+            if (test != null) {
+                metrics.put("member" + k + "TestAccuracy", dev.digitlab.model.ModelFolder.readSidecar(member).metrics().get("testAccuracy").asDouble());
+            }
+        }
+        dev.digitlab.model.ModelFolder.saveEnsemble(dir, members, metrics);
+        if (test != null) {
+            try (dev.digitlab.eval.Classifier ens = new dev.digitlab.eval.Classifier(dir)) {
+                var out = ens.outputs(test);
+                metrics.put("testLoss", out.loss(test.labels()));
+                metrics.put("testAccuracy", out.accuracy(test.labels()));
+                System.out.printf("ensemble of %d: test loss %.4f  test accuracy %.2f%%  (%d images)%n", ensemble,
+                        out.loss(test.labels()), 100 * out.accuracy(test.labels()), test.size());
+            }
+            dev.digitlab.model.ModelFolder.saveEnsemble(dir, members, metrics);
+        }
+        System.out.println("saved the ensemble in " + dir + " (" + dir.resolve("ensemble.json") + ")");
+        return 0;
+    }
 
     /** runs/MODEL, or the first of runs/MODEL-2, -3, ... not yet used, so the default never collides. */
     static Path freshRunFolder(String model) {
@@ -145,6 +188,9 @@ class TrainCommand implements Callable<Integer> {
                     training.size(), test.size(), (System.nanoTime() - t0) / 1e9, jvmUp));
         }
         boolean bar = progress != null ? progress : System.console() != null;
+        if (ensemble != 1) {
+            return trainEnsemble(config, training, test, dir, bar);
+        }
         Trainer.Result r = Trainer.run(config, training, test, dir, resume != null, bar, Main::info);
         if (test != null) {
             System.out.printf("test loss %.4f  test accuracy %.2f%%  (%d images)%n", r.testLoss(), 100 * r.testAccuracy(), test.size());

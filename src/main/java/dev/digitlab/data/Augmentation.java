@@ -31,24 +31,40 @@ public record Augmentation(double rotate, double zoom, double shift) {
      * {@code out}, one after another, as pixel values 0-255.
      */
     public void warp(byte[] pixels, int side, int[] order, int from, int to, float[] out, Random random) {
-        double centre = (side - 1) / 2.0;
-        int area = side * side;
         for (int k = from; k < to; k++) {
             double angle = Math.toRadians(rotate * (2 * random.nextDouble() - 1));
             double scale = 1 + zoom * (2 * random.nextDouble() - 1);
             double tx = shift * side * (2 * random.nextDouble() - 1);
             double ty = shift * side * (2 * random.nextDouble() - 1);
-            // destination -> source: undo the shift, the rotation and the zoom, about the centre
-            double cos = Math.cos(angle) / scale;
-            double sin = Math.sin(angle) / scale;
-            int src = order[k] * area;
-            int dst = (k - from) * area;
-            for (int y = 0; y < side; y++) {
-                double dy = y - centre - ty;
-                for (int x = 0; x < side; x++) {
-                    double dx = x - centre - tx;
-                    out[dst + y * side + x] = sample(pixels, src, side, cos * dx + sin * dy + centre, -sin * dx + cos * dy + centre);
-                }
+            warpImage(pixels, order[k] * side * side, side, angle, scale, tx, ty, out, (k - from) * side * side);
+        }
+    }
+
+    /** Every image of {@code d} turned by {@code degrees} and scaled by {@code scale} about its centre (test-time views). */
+    public static Digits warped(Digits d, double degrees, double scale) {
+        int area = d.rows() * d.cols();
+        float[] one = new float[area];
+        byte[] out = new byte[d.pixels().length];
+        for (int i = 0; i < d.size(); i++) {
+            warpImage(d.pixels(), i * area, d.rows(), Math.toRadians(degrees), scale, 0, 0, one, 0);
+            for (int p = 0; p < area; p++) {
+                out[i * area + p] = (byte) Math.round(one[p]);
+            }
+        }
+        return new Digits(out, d.hasLabels() ? d.labels() : null, d.size(), d.rows(), d.cols(), d.classNames(), d.source());
+    }
+
+    /** Destination -> source: undo the shift, the rotation and the zoom, about the centre. */
+    private static void warpImage(byte[] pixels, int src, int side, double angle, double scale, double tx, double ty,
+                                  float[] out, int dst) {
+        double centre = (side - 1) / 2.0;
+        double cos = Math.cos(angle) / scale;
+        double sin = Math.sin(angle) / scale;
+        for (int y = 0; y < side; y++) {
+            double dy = y - centre - ty;
+            for (int x = 0; x < side; x++) {
+                double dx = x - centre - tx;
+                out[dst + y * side + x] = sample(pixels, src, side, cos * dx + sin * dy + centre, -sin * dx + cos * dy + centre);
             }
         }
     }

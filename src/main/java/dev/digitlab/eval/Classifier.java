@@ -3,46 +3,100 @@ package dev.digitlab.eval;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.digitlab.DigitlabException;
+import dev.digitlab.data.Augmentation;
 import dev.digitlab.data.Digits;
 import dev.digitlab.data.TensorSet;
 import dev.digitlab.model.Inference;
 import dev.digitlab.model.ModelFolder;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
-/** A saved model ready to classify 28x28 images: applies its padding and normalisation, returns probabilities. */
+/**
+ * A saved model, or an ensemble of them, ready to classify 28x28 images: applies each model's padding and
+ * normalisation and returns probabilities. An ensemble averages its members' probabilities; with test-time
+ * augmentation each image is also seen turned and scaled a little, and those views are averaged too.
+ */
 public final class Classifier implements AutoCloseable {
+    /** Test-time views: (degrees, scale), all inside what --augment trains on. */
+    private static final double[][] VIEWS = {{0, 1}, {8, 1}, {-8, 1}, {0, 1.08}, {0, 0.92}};
+
     private final NDManager manager;
-    private final ModelFolder.Loaded model;
-    private final float[] normalised = new float[256]; // the model's input value for each pixel byte
+    private final List<ModelFolder.Loaded> members = new ArrayList<>();
+    private final boolean tta;
 
     public Classifier(Path dir) {
+        this(dir, false);
+    }
+
+    public Classifier(Path dir, boolean tta) {
+        this.tta = tta;
         this.manager = NDManager.newBaseManager();
         try {
-            this.model = ModelFolder.load(dir, manager);
+            for (Path m : ModelFolder.members(dir)) {
+                members.add(ModelFolder.load(m, manager));
+            }
+            for (ModelFolder.Loaded m : members) {
+                if (!m.sidecar().classNames().equals(sidecar().classNames())) {
+                    throw new DigitlabException(dir + ": ensemble members disagree on the class names");
+                }
+            }
         } catch (RuntimeException e) {
-            manager.close();
+            close();
             throw e;
-        }
-        for (int v = 0; v < 256; v++) {
-            normalised[v] = model.sidecar().norm().apply(v);
         }
     }
 
+    /** The (first) model's sidecar: class names, data set and training of what this classifier runs. */
     public ModelFolder.Sidecar sidecar() {
-        return model.sidecar();
+        return members.get(0).sidecar();
     }
 
     /** Scores for a set of 28x28 images (labels, if any, are ignored). */
     public Inference.Outputs outputs(Digits images) {
-        try (TensorSet set = new TensorSet(manager, images, model.net().architecture().padding(), model.sidecar().norm())) {
-            return Inference.run(model.net(), set, 1000);
+        if (members.size() == 1 && !tta) {
+            return run(members.get(0), images);
         }
+        double[] mean = null;
+        int classes = 0;
+        List<Digits> views = views(images);
+        for (ModelFolder.Loaded m : members) {
+            for (Digits view : views) {
+                Inference.Outputs o = run(m, view);
+                classes = o.classes();
+                mean = mean == null ? new double[o.n() * classes] : mean;
+                for (int i = 0; i < o.n(); i++) {
+                    double[] p = o.probabilities(i);
+                    for (int c = 0; c < classes; c++) {
+                        mean[i * classes + c] += p[c] / (members.size() * views.size());
+                    }
+                }
+            }
+        }
+        return Inference.Outputs.ofProbabilities(mean, images.size(), classes);
+    }
+
+    private Inference.Outputs run(ModelFolder.Loaded m, Digits images) {
+        try (TensorSet set = new TensorSet(manager, images, m.net().architecture().padding(), m.sidecar().norm())) {
+            return Inference.run(m.net(), set, 1000);
+        }
+    }
+
+    private List<Digits> views(Digits images) {
+        if (!tta) {
+            return List.of(images);
+        }
+        List<Digits> views = new ArrayList<>();
+        for (double[] v : VIEWS) {
+            views.add(v[0] == 0 && v[1] == 1 ? images : Augmentation.warped(images, v[0], v[1]));
+        }
+        return views;
     }
 
     /**
      * Class probabilities of each image, given as 784 bytes each. Built for single requests: padding and
-     * normalisation happen in Java, so the engine sees one array in and one out.
+     * normalisation happen in Java, so the engine sees one array in and one out per model and view.
      */
     public double[][] probabilities(List<byte[]> images) {
         int n = images.size();
@@ -50,26 +104,46 @@ public final class Classifier implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             System.arraycopy(images.get(i), 0, pixels, i * 784, 784);
         }
-        Digits d = new Digits(pixels, null, n, 28, 28, sidecar().classNames(), "input")
-                .padded(model.net().architecture().padding());
-        float[] x = new float[d.pixels().length];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = normalised[d.pixels()[i] & 0xff];
-        }
+        List<Digits> views = views(new Digits(pixels, null, n, 28, 28, sidecar().classNames(), "input"));
         double[][] p = new double[n][];
-        try (NDManager step = manager.newSubManager()) {
-            NDArray logits = model.net().forward(step.create(x, new Shape(n, 1, d.rows(), d.cols())), false);
-            Inference.Outputs out = new Inference.Outputs(logits.toFloatArray(), n, (int) logits.getShape().get(1));
-            for (int i = 0; i < n; i++) {
-                p[i] = out.probabilities(i);
+        for (ModelFolder.Loaded m : members) {
+            for (Digits view : views) {
+                double[][] q = fast(m, view);
+                for (int i = 0; i < n; i++) {
+                    p[i] = p[i] == null ? new double[q[i].length] : p[i];
+                    for (int c = 0; c < q[i].length; c++) {
+                        p[i][c] += q[i][c] / (members.size() * views.size());
+                    }
+                }
             }
         }
         return p;
     }
 
+    private double[][] fast(ModelFolder.Loaded m, Digits images) {
+        Digits d = images.padded(m.net().architecture().padding());
+        float[] table = new float[256]; // the model's input value for each pixel byte
+        for (int v = 0; v < 256; v++) {
+            table[v] = m.sidecar().norm().apply(v);
+        }
+        float[] x = new float[d.pixels().length];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = table[d.pixels()[i] & 0xff];
+        }
+        try (NDManager step = manager.newSubManager()) {
+            NDArray logits = m.net().forward(step.create(x, new Shape(d.size(), 1, d.rows(), d.cols())), false);
+            Inference.Outputs out = new Inference.Outputs(logits.toFloatArray(), d.size(), (int) logits.getShape().get(1));
+            double[][] p = new double[d.size()][];
+            for (int i = 0; i < p.length; i++) {
+                p[i] = out.probabilities(i);
+            }
+            return p;
+        }
+    }
+
     @Override
     public void close() {
-        model.close();
+        members.forEach(ModelFolder.Loaded::close);
         manager.close();
     }
 }

@@ -31,6 +31,15 @@ public final class Inference {
     /** Scores for {@code n} images; turns them into predictions, probabilities, loss and accuracy. */
     public record Outputs(float[] logits, int n, int classes) {
 
+        /** Outputs whose softmax gives {@code p} (n x classes, rows summing to 1): the logits are log p. */
+        public static Outputs ofProbabilities(double[] p, int n, int classes) {
+            float[] logits = new float[p.length];
+            for (int i = 0; i < p.length; i++) {
+                logits[i] = (float) Math.log(Math.max(p[i], 1e-30));
+            }
+            return new Outputs(logits, n, classes);
+        }
+
         public int predicted(int i) {
             int best = 0;
             for (int c = 1; c < classes; c++) {

@@ -57,6 +57,47 @@ public final class ModelFolder {
         AtomicFiles.write(dir.resolve(SIDECAR), out -> JSON.writeValue(out, sidecar));
     }
 
+    /** An ensemble folder holds {@code ensemble.json}, naming member model folders inside it. */
+    public static final String ENSEMBLE = "ensemble.json";
+
+    /** The content of {@code ensemble.json}: member folders (relative) and the ensemble's figures. */
+    public record Ensemble(int format, List<String> members, JsonNode metrics) {}
+
+    public static boolean isEnsemble(Path dir) {
+        return Files.isRegularFile(dir.resolve(ENSEMBLE));
+    }
+
+    /** The model folders behind {@code dir}: its members if it is an ensemble, else itself. */
+    public static List<Path> members(Path dir) {
+        if (!isEnsemble(dir)) {
+            return List.of(dir);
+        }
+        Path file = dir.resolve(ENSEMBLE);
+        Ensemble e;
+        try {
+            e = JSON.readValue(file.toFile(), Ensemble.class);
+        } catch (IOException ex) {
+            throw new DigitlabException(file + ": not a digitlab ensemble (" + ex.getMessage().lines().findFirst().orElse("") + ")");
+        }
+        if (e.format() != FORMAT || e.members() == null || e.members().isEmpty()) {
+            throw new DigitlabException(file + ": expected format " + FORMAT + " and at least one member");
+        }
+        Path base = dir.toAbsolutePath().normalize();
+        List<Path> out = new java.util.ArrayList<>();
+        for (String m : e.members()) {
+            Path p = base.resolve(m).normalize();
+            if (m.isBlank() || !p.startsWith(base) || p.equals(base)) {
+                throw new DigitlabException(file + ": member '" + m + "' is not a folder inside the ensemble");
+            }
+            out.add(p);
+        }
+        return out;
+    }
+
+    public static void saveEnsemble(Path dir, List<String> members, Object metrics) throws IOException {
+        AtomicFiles.write(dir.resolve(ENSEMBLE), out -> JSON.writeValue(out, new Ensemble(FORMAT, members, JSON.valueToTree(metrics))));
+    }
+
     public static boolean isModel(Path dir) {
         return Files.isRegularFile(dir.resolve(SIDECAR));
     }

@@ -44,7 +44,8 @@ public final class Experiment {
                     if (bar != null) {
                         bar.setExtraMessage(" " + v.name() + " #" + k);
                     }
-                    done.add(finished(dir) ? reuse(v, k, seed, dir) : train(v, k, seed, dir, training, test));
+                    done.add(finished(dir, v.config().withSeed(seed)) ? reuse(v, k, seed, dir)
+                            : train(v, k, seed, dir, training, test));
                     if (bar != null) {
                         bar.step();
                     }
@@ -68,13 +69,31 @@ public final class Experiment {
         }
     }
 
-    /** A run is finished when its sidecar carries a test accuracy (written only after the last epoch). */
-    static boolean finished(Path dir) {
+    /**
+     * Whether {@code dir} holds a finished run of {@code config}: its sidecar carries a test accuracy (written only
+     * after the last epoch). A finished run of another configuration is an error, never silently reused.
+     */
+    public static boolean finished(Path dir, TrainConfig config) {
         if (!ModelFolder.isModel(dir)) {
             return false;
         }
-        var acc = ModelFolder.readSidecar(dir).metrics().get("testAccuracy");
-        return acc != null && acc.isNumber();
+        ModelFolder.Sidecar s = ModelFolder.readSidecar(dir);
+        var acc = s.metrics().get("testAccuracy");
+        if (acc == null || !acc.isNumber()) {
+            return false;
+        }
+        if (!config.equals(savedConfig(s))) {
+            throw new dev.digitlab.DigitlabException(dir + " holds a finished run of another configuration; choose another --out");
+        }
+        return true;
+    }
+
+    private static TrainConfig savedConfig(ModelFolder.Sidecar s) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().treeToValue(s.training(), TrainConfig.class);
+        } catch (IOException | IllegalArgumentException e) {
+            return null; // not a training configuration this digitlab can read: not the same run
+        }
     }
 
     private static Run reuse(Variant v, int k, long seed, Path dir) {
