@@ -50,6 +50,9 @@ public final class Charts {
         c.getStyler().setValueFontColor(Color.BLACK);
         c.getStyler().setRangeColors(new Color[] {Color.WHITE, new Color(0xc6dbef), new Color(0x2171b5)});
         c.getStyler().setLegendVisible(false);
+        if (classNames.stream().anyMatch(n -> n.length() > 2)) {
+            c.getStyler().setXAxisLabelRotation(45); // Fashion-MNIST's names would run into each other
+        }
         List<String> xs = new ArrayList<>();
         List<String> ys = new ArrayList<>();
         for (int i = 0; i < k; i++) {

@@ -89,6 +89,12 @@ class ModelCliTest {
         CliRun r = CliRun.of("predict", "--model", model.toString(), png.toString(), jpg.toString());
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.out().lines()).hasSize(2).allSatisfy(l -> assertThat(l).matches(".*:  7 \\d+\\.\\d%  \\d \\d+\\.\\d%  \\d \\d+\\.\\d%"));
+        // without --model: the shipped models/best, with and without test-time views
+        for (String[] args : new String[][] {{"predict", png.toString()}, {"predict", "--tta", png.toString()}}) {
+            CliRun shipped = CliRun.of(args);
+            assertThat(shipped.exitCode()).as(shipped.err()).isZero();
+            assertThat(shipped.out()).matches("(?s).*seven.png:  7 \\d+\\.\\d%.*");
+        }
     }
 
     @Test

@@ -1,0 +1,53 @@
+package dev.digitlab.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.digitlab.serve.ModelPool;
+import dev.digitlab.serve.Server;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** --dataset fashion end to end: fetch, train, evaluate, report, serve, with the class names everywhere. */
+class FashionTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void fashionMnistCarriesItsClassNamesThroughEveryCommand() throws Exception {
+        Path data = dir.resolve("fashion");
+        CliRun fetch = CliRun.of("fetch", "--dataset", "fashion", "--data-dir", data.toString());
+        assertThat(fetch.exitCode()).as(fetch.err()).isZero();
+        Path model = dir.resolve("run");
+        CliRun train = CliRun.of("train", "--dataset", "fashion", "--data-dir", data.toString(), "--model", "mlp",
+                "--epochs", "1", "--limit", "3000", "--no-progress", "--out", model.toString());
+        assertThat(train.exitCode()).as(train.err()).isZero();
+        assertThat(dev.digitlab.model.ModelFolder.readSidecar(model).classNames()).startsWith("T-shirt/top", "Trouser", "Pullover");
+
+        CliRun eval = CliRun.of("evaluate", "--model", model.toString(), "--data-dir", data.toString());
+        assertThat(eval.exitCode()).as(eval.err()).isZero();
+        assertThat(eval.out()).contains("9 Ankle boot").contains("5 Sandal");
+
+        CliRun report = CliRun.of("report", "--model", model.toString(), "--data-dir", data.toString(), "--tsne-points", "100");
+        assertThat(report.exitCode()).as(report.err()).isZero();
+        assertThat(Files.readString(model.resolve("report/index.html"))).contains("Ankle boot").contains("T-shirt/top");
+
+        try (Server server = new Server(new ModelPool(List.of(model), 1), dir.resolve("feedback.csv")).start("127.0.0.1", 0)) {
+            HttpClient http = HttpClient.newHttpClient();
+            String models = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/api/models")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(models).contains("\"Ankle boot\"");
+            String px = "[" + "0,".repeat(783) + "0]";
+            String answer = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/api/predict"))
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"pixels\": " + px + "}")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(answer).containsPattern("\"className\":\"(T-shirt/top|Trouser|Pullover|Dress|Coat|Sandal|Shirt|Sneaker|Bag|Ankle boot)\"");
+        }
+    }
+}

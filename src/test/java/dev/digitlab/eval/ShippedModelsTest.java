@@ -1,0 +1,31 @@
+package dev.digitlab.eval;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.digitlab.TestData;
+import dev.digitlab.data.Digits;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** The models that ship do on the MNIST test set exactly what their sidecars say. */
+class ShippedModelsTest {
+    @Test
+    void shippedModelsScoreWhatTheirSidecarsClaim() {
+        Digits test = TestData.mnist().test();
+        for (String name : new String[] {"lenet5", "best"}) {
+            try (Classifier c = new Classifier(Path.of("models", name))) {
+                double claimed = c.sidecar().metrics().get("testAccuracy").asDouble();
+                assertThat(c.outputs(test).accuracy(test.labels())).as(name).isCloseTo(claimed, within(1e-9));
+                assertThat(c.sidecar().architecture()).isEqualTo(name);
+            }
+        }
+    }
+
+    @Test
+    void theBestModelClearsItsBar() {
+        try (Classifier c = new Classifier(Path.of("models", "best"))) {
+            assertThat(c.sidecar().metrics().get("testAccuracy").asDouble()).isGreaterThanOrEqualTo(0.996);
+        }
+    }
+}
