@@ -126,7 +126,10 @@ class TrainCommand implements Callable<Integer> {
                 Main.info("member " + k + " of " + ensemble + " (seed " + c.seed() + ") into " + member);
                 boolean started = java.nio.file.Files.exists(member.resolve("checkpoint.zip"))
                         || dev.digitlab.model.ModelFolder.isModel(member);
-                Trainer.run(c, training, test, member, started, bar, Main::info);
+                Trainer.Result r = Trainer.run(c, training, test, member, started, bar, Main::info);
+                if (test != null) {
+                    System.out.printf("member %d: test loss %.4f  test accuracy %.2f%%%n", k, r.testLoss(), 100 * r.testAccuracy());
+                }
             }
             if (test != null) {
                 metrics.put("member" + k + "TestAccuracy", dev.digitlab.model.ModelFolder.readSidecar(member).metrics().get("testAccuracy").asDouble());
