@@ -25,4 +25,13 @@ public record Normalization(String name, double mean, double std) {
     public float apply(int pixel) {
         return (float) ((pixel / 255.0 - mean) / std);
     }
+
+    /** Normalising a pixel value v in 0-255 is {@code v * scale() - shift()}. */
+    public float scale() {
+        return (float) (1.0 / (255.0 * std));
+    }
+
+    public float shift() {
+        return (float) (mean / std);
+    }
 }

@@ -68,8 +68,8 @@ public final class TensorSet implements AutoCloseable {
     public NDArray augmented(NDManager m, int[] order, int from, int to, Augmentation augmentation, Random random) {
         float[] x = new float[(to - from) * side * side];
         augmentation.warp(pixels, side, order, from, to, x, random);
-        float scale = (float) (1.0 / (255.0 * normalization.std()));
-        float shift = (float) (normalization.mean() / normalization.std());
+        float scale = normalization.scale();
+        float shift = normalization.shift();
         for (int i = 0; i < x.length; i++) {
             x[i] = x[i] * scale - shift;
         }
@@ -78,13 +78,7 @@ public final class TensorSet implements AutoCloseable {
 
     /** Turns float pixel values 0-255 into what the model was trained on. */
     public NDArray normalise(NDArray pixels) {
-        float scale = (float) (1.0 / (255.0 * normalization.std()));
-        float shift = (float) (normalization.mean() / normalization.std());
-        return pixels.mul(scale).sub(shift);
-    }
-
-    private void normaliseInPlace(NDArray pixels) {
-        pixels.muli((float) (1.0 / (255.0 * normalization.std()))).subi((float) (normalization.mean() / normalization.std()));
+        return pixels.mul(normalization.scale()).sub(normalization.shift());
     }
 
     public NDArray labels(NDManager m, int[] order, int from, int to) {
@@ -104,7 +98,7 @@ public final class TensorSet implements AutoCloseable {
         picked.attach(m);
         NDArray x = picked.toType(DataType.FLOAT32, false);
         picked.close();
-        normaliseInPlace(x); // a second and third full-size copy would double the epoch's memory
+        x.muli(normalization.scale()).subi(normalization.shift()); // in place: full-size copies would double the epoch's memory
         NDArray y = null;
         if (labels != null) {
             y = labels.get(new NDIndex("{}", idx));

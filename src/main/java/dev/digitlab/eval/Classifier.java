@@ -24,6 +24,7 @@ public final class Classifier implements AutoCloseable {
 
     private final NDManager manager;
     private final List<ModelFolder.Loaded> members = new ArrayList<>();
+    private final List<float[]> inputValues = new ArrayList<>(); // per member: its input value for each pixel byte
     private final boolean tta;
 
     public Classifier(Path dir) {
@@ -35,7 +36,13 @@ public final class Classifier implements AutoCloseable {
         this.manager = NDManager.newBaseManager();
         try {
             for (Path m : ModelFolder.members(dir)) {
-                members.add(ModelFolder.load(m, manager));
+                ModelFolder.Loaded loaded = ModelFolder.load(m, manager);
+                members.add(loaded);
+                float[] table = new float[256];
+                for (int v = 0; v < 256; v++) {
+                    table[v] = loaded.sidecar().norm().apply(v);
+                }
+                inputValues.add(table);
             }
             for (ModelFolder.Loaded m : members) {
                 if (!m.sidecar().classNames().equals(sidecar().classNames())) {
@@ -106,9 +113,9 @@ public final class Classifier implements AutoCloseable {
         }
         List<Digits> views = views(new Digits(pixels, null, n, 28, 28, sidecar().classNames(), "input"));
         double[][] p = new double[n][];
-        for (ModelFolder.Loaded m : members) {
+        for (int k = 0; k < members.size(); k++) {
             for (Digits view : views) {
-                double[][] q = fast(m, view);
+                double[][] q = fast(members.get(k), inputValues.get(k), view);
                 for (int i = 0; i < n; i++) {
                     p[i] = p[i] == null ? new double[q[i].length] : p[i];
                     for (int c = 0; c < q[i].length; c++) {
@@ -120,12 +127,8 @@ public final class Classifier implements AutoCloseable {
         return p;
     }
 
-    private double[][] fast(ModelFolder.Loaded m, Digits images) {
+    private double[][] fast(ModelFolder.Loaded m, float[] table, Digits images) {
         Digits d = images.padded(m.net().architecture().padding());
-        float[] table = new float[256]; // the model's input value for each pixel byte
-        for (int v = 0; v < 256; v++) {
-            table[v] = m.sidecar().norm().apply(v);
-        }
         float[] x = new float[d.pixels().length];
         for (int i = 0; i < x.length; i++) {
             x[i] = table[d.pixels()[i] & 0xff];

@@ -82,18 +82,10 @@ public final class Experiment {
         if (acc == null || !acc.isNumber()) {
             return false;
         }
-        if (!config.equals(savedConfig(s))) {
+        if (!config.equals(TrainConfig.fromJson(s.training()))) {
             throw new dev.digitlab.DigitlabException(dir + " holds a finished run of another configuration; choose another --out");
         }
         return true;
-    }
-
-    private static TrainConfig savedConfig(ModelFolder.Sidecar s) {
-        try {
-            return new com.fasterxml.jackson.databind.ObjectMapper().treeToValue(s.training(), TrainConfig.class);
-        } catch (IOException | IllegalArgumentException e) {
-            return null; // not a training configuration this digitlab can read: not the same run
-        }
     }
 
     private static Run reuse(Variant v, int k, long seed, Path dir) {

@@ -42,6 +42,15 @@ public record TrainConfig(
         return this;
     }
 
+    /** The configuration a sidecar or checkpoint recorded, or null if this digitlab cannot read it. */
+    public static TrainConfig fromJson(com.fasterxml.jackson.databind.JsonNode json) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().treeToValue(json, TrainConfig.class);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+            return null;
+        }
+    }
+
     private static void check(boolean ok, String message) {
         if (!ok) {
             throw new DigitlabException(message);

@@ -224,13 +224,8 @@ public final class Trainer {
             }
             return requested;
         }
-        try {
-            TrainConfig saved = new com.fasterxml.jackson.databind.ObjectMapper().treeToValue(
-                    ModelFolder.readSidecar(out).training(), TrainConfig.class);
-            return saved.withEpochs(Math.max(requested.epochs(), saved.epochs()));
-        } catch (IOException | IllegalArgumentException e) {
-            return requested;
-        }
+        TrainConfig saved = TrainConfig.fromJson(ModelFolder.readSidecar(out).training());
+        return saved == null ? requested : saved.withEpochs(Math.max(requested.epochs(), saved.epochs()));
     }
 
     /** Temporary files of writes a kill interrupted: never read, but not to pile up either. */
