@@ -106,8 +106,14 @@ public final class Net implements AutoCloseable {
         }
     }
 
+    /**
+     * Batches run channels-last through oneDNN; a single image at inference runs in the plain layout through
+     * libtorch's own convolutions, which set nothing up first (lenet5: 0.11 ms against 0.23 ms, see ConvBackend).
+     */
     public NDArray forward(NDArray x, boolean training) {
-        return block.forward(store, new NDList(channelsLast(x)), training).singletonOrThrow();
+        boolean single = !training && x.getShape().get(0) == 1 && ConvBackend.switchable();
+        return ConvBackend.forward(!single,
+                () -> block.forward(store, new NDList(single ? x : channelsLast(x)), training).singletonOrThrow());
     }
 
     /**
@@ -125,12 +131,14 @@ public final class Net implements AutoCloseable {
     /** Runs the layers one by one and returns every layer's output (for feature maps and summaries). */
     public List<NDArray> forwardLayers(NDArray x) {
         List<NDArray> outputs = new ArrayList<>();
-        NDList current = new NDList(x);
-        for (var child : block.getChildren().values()) {
-            current = child.forward(store, current, false);
-            outputs.add(current.singletonOrThrow());
-        }
-        return outputs;
+        return ConvBackend.forward(true, () -> {
+            NDList current = new NDList(x);
+            for (var child : block.getChildren().values()) {
+                current = child.forward(store, current, false);
+                outputs.add(current.singletonOrThrow());
+            }
+            return outputs;
+        });
     }
 
     /** Trainable parameters, by their stable names ("01Conv2d_weight"). */

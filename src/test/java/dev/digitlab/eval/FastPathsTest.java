@@ -10,6 +10,7 @@ import dev.digitlab.data.Digits;
 import dev.digitlab.data.Normalization;
 import dev.digitlab.data.Split;
 import dev.digitlab.data.TensorSet;
+import dev.digitlab.model.ConvBackend;
 import dev.digitlab.model.Models;
 import dev.digitlab.model.Net;
 import java.nio.file.Path;
@@ -73,6 +74,41 @@ class FastPathsTest {
                 assertThat(fast[i]).containsExactly(batch.probabilities(i), within(1e-5));
             }
             assertThat(c.probabilities(List.of(images.get(3)))[0]).containsExactly(fast[3], within(1e-5));
+        }
+    }
+
+    @Test
+    void singleImagesSkipOneDnnAndStillAgreeWhileBatchesRunBesideThem() throws Exception {
+        assertThat(ConvBackend.switchable()).as("libtorch's oneDNN switch found").isTrue();
+        try (Classifier c = new Classifier(Path.of("models/lenet5"))) {
+            Digits ten = TEST.subset(range(10));
+            var batch = c.outputs(ten);
+            List<java.util.concurrent.Future<Boolean>> results = new ArrayList<>();
+            var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+            try {
+                for (int t = 0; t < 4; t++) {
+                    int thread = t;
+                    results.add(pool.submit(() -> {
+                        for (int r = 0; r < 25; r++) {
+                            int i = (thread + r) % 10;
+                            double[] p = thread % 2 == 0
+                                    ? c.probabilities(List.of(Arrays.copyOfRange(ten.pixels(), i * 784, (i + 1) * 784)))[0]
+                                    : c.outputs(ten).probabilities(i);
+                            for (int k = 0; k < p.length; k++) {
+                                if (Math.abs(p[k] - batch.probabilities(i)[k]) > 1e-5) {
+                                    return false;
+                                }
+                            }
+                        }
+                        return true;
+                    }));
+                }
+                for (var r : results) {
+                    assertThat(r.get()).isTrue();
+                }
+            } finally {
+                pool.shutdown();
+            }
         }
     }
 }
