@@ -12,7 +12,8 @@ import java.util.function.Supplier;
  * Which code libtorch runs CPU convolutions with. oneDNN, its default, sets every call up before it computes,
  * which pays from two images up (training is 8-13x slower without it) but costs more than the arithmetic for a
  * single image: one image goes 0.77-0.83x as long through libtorch's own convolution (docs/PERFORMANCE.md).
- * PyTorch switches per call the same way for small kernels; libtorch 2.7.1 does not for 5x5 ones.
+ * PyTorch's own rule (use_mkldnn in ATen's Convolution.cpp) skips oneDNN for one small input only with kernels up
+ * to 3x3; LeNet-5's are 5x5.
  *
  * <p>The switch is libtorch's process-wide {@code at::Context::setUserEnabledMkldnn}, which DJL does not expose, so
  * it is called through JNA by its C++ symbol. Forward passes that need the other setting wait until those running
