@@ -1,12 +1,23 @@
 package dev.digitlab.cli;
 
+import dev.digitlab.DigitlabException;
 import dev.digitlab.data.Augmentation;
 import dev.digitlab.data.DataFolder;
 import dev.digitlab.data.Digits;
 import dev.digitlab.data.KaggleCsv;
+import dev.digitlab.eval.Classifier;
+import dev.digitlab.model.Inference;
+import dev.digitlab.model.ModelFolder;
+import dev.digitlab.model.Models;
+import dev.digitlab.report.Report;
+import dev.digitlab.train.Ensemble;
 import dev.digitlab.train.TrainConfig;
 import dev.digitlab.train.Trainer;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -108,43 +119,32 @@ class TrainCommand implements Callable<Integer> {
     @Mixin
     DataOptions data;
 
-    /** Trains (or keeps) each member, then writes DIR/ensemble.json with the ensemble's test figures. */
+    /** Trains (or keeps) each member, then writes DIR/ensemble.json with the members' and the ensemble's test figures. */
     private int trainEnsemble(TrainConfig config, Digits training, Digits test, Path dir, boolean bar) throws Exception {
         if (ensemble < 2 || resume != null || report) {
-            throw new dev.digitlab.DigitlabException(ensemble < 2 ? "--ensemble must be at least 2 (or 1 for one model), got " + ensemble
+            throw new DigitlabException(ensemble < 2 ? "--ensemble must be at least 2 (or 1 for one model), got " + ensemble
                     : "--ensemble continues by itself when run again: leave out --resume and --report");
         }
-        java.util.List<String> members = new java.util.ArrayList<>();
-        java.util.Map<String, Object> metrics = new java.util.LinkedHashMap<>();
-        for (int k = 1; k <= ensemble; k++) {
-            TrainConfig c = config.withSeed(config.seed() + k - 1);
-            Path member = dir.resolve("member-" + k);
-            members.add("member-" + k);
-            if (dev.digitlab.train.Experiment.finished(member, c)) {
-                Main.info("member " + k + " of " + ensemble + " is finished in " + member + "; kept");
-            } else {
-                Main.info("member " + k + " of " + ensemble + " (seed " + c.seed() + ") into " + member);
-                boolean started = java.nio.file.Files.exists(member.resolve("checkpoint.zip"))
-                        || dev.digitlab.model.ModelFolder.isModel(member);
-                Trainer.Result r = Trainer.run(c, training, test, member, started, bar, Main::info);
-                if (test != null) {
-                    System.out.printf("member %d: test loss %.4f  test accuracy %.2f%%%n", k, r.testLoss(), 100 * r.testAccuracy());
-                }
-            }
-            if (test != null) {
-                metrics.put("member" + k + "TestAccuracy", dev.digitlab.model.ModelFolder.readSidecar(member).metrics().get("testAccuracy").asDouble());
+        List<Ensemble.Member> members = Ensemble.train(config, ensemble, training, test, dir, bar, Main::info);
+        List<String> names = members.stream().map(Ensemble.Member::name).toList();
+        Map<String, Object> metrics = new LinkedHashMap<>();
+        if (test != null) {
+            for (int k = 1; k <= members.size(); k++) {
+                Ensemble.Member m = members.get(k - 1);
+                System.out.printf("member %d: test loss %.4f  test accuracy %.2f%%%n", k, m.testLoss(), 100 * m.testAccuracy());
+                metrics.put("member" + k + "TestAccuracy", m.testAccuracy());
             }
         }
-        dev.digitlab.model.ModelFolder.saveEnsemble(dir, members, metrics);
+        ModelFolder.saveEnsemble(dir, names, metrics); // the classifier below reads the members from it
         if (test != null) {
-            try (dev.digitlab.eval.Classifier ens = new dev.digitlab.eval.Classifier(dir)) {
-                var out = ens.outputs(test);
+            try (Classifier all = new Classifier(dir)) {
+                Inference.Outputs out = all.outputs(test);
                 metrics.put("testLoss", out.loss(test.labels()));
                 metrics.put("testAccuracy", out.accuracy(test.labels()));
                 System.out.printf("ensemble of %d: test loss %.4f  test accuracy %.2f%%  (%d images)%n", ensemble,
                         out.loss(test.labels()), 100 * out.accuracy(test.labels()), test.size());
             }
-            dev.digitlab.model.ModelFolder.saveEnsemble(dir, members, metrics);
+            ModelFolder.saveEnsemble(dir, names, metrics);
         }
         System.out.println("saved the ensemble in " + dir + " (" + dir.resolve("ensemble.json") + ")");
         return 0;
@@ -153,7 +153,7 @@ class TrainCommand implements Callable<Integer> {
     /** runs/MODEL, or the first of runs/MODEL-2, -3, ... not yet used, so the default never collides. */
     static Path freshRunFolder(String model) {
         Path dir = Path.of("runs", model);
-        for (int i = 2; java.nio.file.Files.exists(dir); i++) {
+        for (int i = 2; Files.exists(dir); i++) {
             dir = Path.of("runs", model + "-" + i);
         }
         return dir;
@@ -171,7 +171,7 @@ class TrainCommand implements Callable<Integer> {
         TrainConfig config = config();
         if (resume == null) {
             config.validate();
-            dev.digitlab.model.Models.create(model); // unknown names fail before any data is read
+            Models.create(model); // unknown names fail before any data is read
         }
         Path dir = resume != null ? resume : out != null ? out : freshRunFolder(model);
         Digits training;
@@ -179,7 +179,7 @@ class TrainCommand implements Callable<Integer> {
         if (dataFile != null) {
             training = KaggleCsv.read(dataFile, data.dataset().classNames());
             if (!training.hasLabels()) {
-                throw new dev.digitlab.DigitlabException(dataFile + ": has no label column; train --data needs a Kaggle train.csv");
+                throw new DigitlabException(dataFile + ": has no label column; train --data needs a Kaggle train.csv");
             }
         } else {
             long t0 = System.nanoTime();
@@ -201,9 +201,9 @@ class TrainCommand implements Callable<Integer> {
         System.out.println("saved the model in " + dir + " (best validation model in " + dir.resolve("best") + ")");
         if (report) {
             if (test == null) {
-                throw new dev.digitlab.DigitlabException("--report needs a labelled test set; it cannot be used with --data");
+                throw new DigitlabException("--report needs a labelled test set; it cannot be used with --data");
             }
-            System.out.println("wrote " + ReportCommand.write(dir, null, data, new dev.digitlab.report.Report.Options(0, tsnePoints, seed)));
+            System.out.println("wrote " + ReportCommand.write(dir, null, data, new Report.Options(0, tsnePoints, seed)));
         }
         return 0;
     }

@@ -65,6 +65,9 @@ class EnsembleCliTest {
         assertThat(again.err()).contains("member 1 of 2 is finished in " + ens.resolve("member-1") + "; kept")
                 .contains("member 2 of 2 is finished");
         assertThat(again.out()).contains(first.out().lines().filter(l -> l.startsWith("ensemble of 2")).findFirst().orElseThrow());
+        for (String member : List.of("member 1: ", "member 2: ")) { // kept members report the figures they were saved with
+            assertThat(again.out()).contains(first.out().lines().filter(l -> l.startsWith(member)).findFirst().orElseThrow());
+        }
     }
 
     @Test
