@@ -9,6 +9,7 @@ import dev.digitlab.data.Digits;
 import dev.digitlab.data.TensorSet;
 import dev.digitlab.model.Inference;
 import dev.digitlab.model.ModelFolder;
+import dev.digitlab.model.Net;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,32 +63,60 @@ public final class Classifier implements AutoCloseable {
 
     /** Scores for a set of 28x28 images (labels, if any, are ignored). */
     public Inference.Outputs outputs(Digits images) {
-        if (members.size() == 1 && !tta) {
-            return run(members.get(0), images);
+        return averaged(images, (k, view) -> {
+            ModelFolder.Loaded m = members.get(k);
+            try (TensorSet set = new TensorSet(manager, view, m.net().architecture().padding(), m.sidecar().norm())) {
+                return Inference.run(m.net(), set, 1000);
+            }
+        });
+    }
+
+    /**
+     * Class probabilities of each image, given as 784 bytes each. Built for single requests: padding and
+     * normalisation happen in Java, so the engine sees one array in and one out per model and view.
+     */
+    public double[][] probabilities(List<byte[]> images) {
+        int n = images.size();
+        byte[] pixels = new byte[n * 784];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(images.get(i), 0, pixels, i * 784, 784);
         }
+        Inference.Outputs out = averaged(new Digits(pixels, null, n, 28, 28, sidecar().classNames(), "input"), this::fast);
+        double[][] p = new double[n][];
+        for (int i = 0; i < n; i++) {
+            p[i] = out.probabilities(i);
+        }
+        return p;
+    }
+
+    /** Member k's scores for one view of the images. */
+    private interface Scorer {
+        Inference.Outputs score(int member, Digits view);
+    }
+
+    /** One model and one view: its scores as they are; else the mean of every member's probabilities on every view. */
+    private Inference.Outputs averaged(Digits images, Scorer scorer) {
+        List<Digits> views = views(images);
+        if (members.size() == 1 && views.size() == 1) {
+            return scorer.score(0, images);
+        }
+        int runs = members.size() * views.size();
         double[] mean = null;
         int classes = 0;
-        List<Digits> views = views(images);
-        for (ModelFolder.Loaded m : members) {
+        for (int k = 0; k < members.size(); k++) {
             for (Digits view : views) {
-                Inference.Outputs o = run(m, view);
+                Inference.Outputs o = scorer.score(k, view);
                 classes = o.classes();
                 mean = mean == null ? new double[o.n() * classes] : mean;
                 for (int i = 0; i < o.n(); i++) {
                     double[] p = o.probabilities(i);
                     for (int c = 0; c < classes; c++) {
-                        mean[i * classes + c] += p[c] / (members.size() * views.size());
+                        mean[i * classes + c] += p[c] / runs;
                     }
                 }
             }
         }
         return Inference.Outputs.ofProbabilities(mean, images.size(), classes);
-    }
-
-    private Inference.Outputs run(ModelFolder.Loaded m, Digits images) {
-        try (TensorSet set = new TensorSet(manager, images, m.net().architecture().padding(), m.sidecar().norm())) {
-            return Inference.run(m.net(), set, 1000);
-        }
     }
 
     private List<Digits> views(Digits images) {
@@ -101,46 +130,17 @@ public final class Classifier implements AutoCloseable {
         return views;
     }
 
-    /**
-     * Class probabilities of each image, given as 784 bytes each. Built for single requests: padding and
-     * normalisation happen in Java, so the engine sees one array in and one out per model and view.
-     */
-    public double[][] probabilities(List<byte[]> images) {
-        int n = images.size();
-        byte[] pixels = new byte[n * 784];
-        for (int i = 0; i < n; i++) {
-            System.arraycopy(images.get(i), 0, pixels, i * 784, 784);
-        }
-        List<Digits> views = views(new Digits(pixels, null, n, 28, 28, sidecar().classNames(), "input"));
-        double[][] p = new double[n][];
-        for (int k = 0; k < members.size(); k++) {
-            for (Digits view : views) {
-                double[][] q = fast(members.get(k), inputValues.get(k), view);
-                for (int i = 0; i < n; i++) {
-                    p[i] = p[i] == null ? new double[q[i].length] : p[i];
-                    for (int c = 0; c < q[i].length; c++) {
-                        p[i][c] += q[i][c] / (members.size() * views.size());
-                    }
-                }
-            }
-        }
-        return p;
-    }
-
-    private double[][] fast(ModelFolder.Loaded m, float[] table, Digits images) {
-        Digits d = images.padded(m.net().architecture().padding());
+    private Inference.Outputs fast(int k, Digits images) {
+        Net net = members.get(k).net();
+        float[] table = inputValues.get(k);
+        Digits d = images.padded(net.architecture().padding());
         float[] x = new float[d.pixels().length];
         for (int i = 0; i < x.length; i++) {
             x[i] = table[d.pixels()[i] & 0xff];
         }
         try (NDManager step = manager.newSubManager()) {
-            NDArray logits = m.net().forward(step.create(x, new Shape(d.size(), 1, d.rows(), d.cols())), false);
-            Inference.Outputs out = new Inference.Outputs(logits.toFloatArray(), d.size(), (int) logits.getShape().get(1));
-            double[][] p = new double[d.size()][];
-            for (int i = 0; i < p.length; i++) {
-                p[i] = out.probabilities(i);
-            }
-            return p;
+            NDArray logits = net.forward(step.create(x, new Shape(d.size(), 1, d.rows(), d.cols())), false);
+            return new Inference.Outputs(logits.toFloatArray(), d.size(), (int) logits.getShape().get(1));
         }
     }
 

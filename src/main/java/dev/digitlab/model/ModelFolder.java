@@ -11,6 +11,7 @@ import dev.digitlab.data.Normalization;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -83,7 +84,7 @@ public final class ModelFolder {
             throw new DigitlabException(file + ": expected format " + FORMAT + " and at least one member");
         }
         Path base = dir.toAbsolutePath().normalize();
-        List<Path> out = new java.util.ArrayList<>();
+        List<Path> out = new ArrayList<>();
         for (String m : e.members()) {
             Path p = base.resolve(m).normalize();
             if (m.isBlank() || !p.startsWith(base) || p.equals(base)) {

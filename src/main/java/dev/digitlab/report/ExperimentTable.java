@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -28,8 +29,8 @@ public final class ExperimentTable {
         List<Row> rows = new ArrayList<>();
         byVariant.forEach((name, rs) -> {
             double[] acc = rs.stream().mapToDouble(Experiment.Run::testAccuracy).toArray();
-            double mean = java.util.Arrays.stream(acc).average().orElse(Double.NaN);
-            double var = acc.length < 2 ? 0 : java.util.Arrays.stream(acc).map(a -> (a - mean) * (a - mean)).sum() / (acc.length - 1);
+            double mean = Arrays.stream(acc).average().orElse(Double.NaN);
+            double var = acc.length < 2 ? 0 : Arrays.stream(acc).map(a -> (a - mean) * (a - mean)).sum() / (acc.length - 1);
             rows.add(new Row(name, optionsByVariant.getOrDefault(name, ""), rs.size(), mean, Math.sqrt(var),
                     rs.stream().mapToDouble(Experiment.Run::epochSeconds).average().orElse(Double.NaN),
                     Experiment.parameters(rs.get(0).variant())));

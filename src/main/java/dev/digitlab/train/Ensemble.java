@@ -3,7 +3,6 @@ package dev.digitlab.train;
 import dev.digitlab.data.Digits;
 import dev.digitlab.model.ModelFolder;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,8 +30,7 @@ public final class Ensemble {
                 log.accept("member " + k + " of " + size + " is finished in " + member + "; kept");
             } else {
                 log.accept("member " + k + " of " + size + " (seed " + c.seed() + ") into " + member);
-                boolean started = Files.exists(member.resolve(Checkpoint.FILE)) || ModelFolder.isModel(member);
-                Trainer.run(c, training, test, member, started, progress, log);
+                Trainer.run(c, training, test, member, Trainer.started(member), progress, log);
             }
             var metrics = ModelFolder.readSidecar(member).metrics();
             members.add(test == null ? new Member(name, Double.NaN, Double.NaN)

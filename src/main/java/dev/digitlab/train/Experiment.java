@@ -1,5 +1,6 @@
 package dev.digitlab.train;
 
+import dev.digitlab.DigitlabException;
 import dev.digitlab.data.Digits;
 import dev.digitlab.model.ModelFolder;
 import dev.digitlab.model.Models;
@@ -57,7 +58,7 @@ public final class Experiment {
 
     private static Run train(Variant v, int k, long seed, Path dir, Digits training, Digits test) throws IOException {
         TrainConfig c = v.config().withSeed(seed);
-        boolean resume = Files.exists(dir.resolve(Checkpoint.FILE)) || ModelFolder.isModel(dir);
+        boolean resume = Trainer.started(dir);
         Files.createDirectories(dir);
         try (PrintWriter log = new PrintWriter(Files.newBufferedWriter(dir.resolve("train.log"),
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND))) {
@@ -83,7 +84,7 @@ public final class Experiment {
             return false;
         }
         if (!config.equals(TrainConfig.fromJson(s.training()))) {
-            throw new dev.digitlab.DigitlabException(dir + " holds a finished run of another configuration; choose another --out");
+            throw new DigitlabException(dir + " holds a finished run of another configuration; choose another --out");
         }
         return true;
     }

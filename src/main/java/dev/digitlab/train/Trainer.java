@@ -245,8 +245,13 @@ public final class Trainer {
         }
     }
 
+    /** Whether a run was started in {@code dir}: it holds a checkpoint or a saved model, so it can be resumed. */
+    public static boolean started(Path dir) {
+        return Files.exists(dir.resolve(Checkpoint.FILE)) || ModelFolder.isModel(dir);
+    }
+
     private static void refuseToOverwrite(Path out) {
-        if (Files.exists(out.resolve(Checkpoint.FILE)) || ModelFolder.isModel(out)) {
+        if (started(out)) {
             String what = ModelFolder.isModel(out) ? ModelFolder.readSidecar(out).architecture() + " run" : "run";
             throw new DigitlabException(out + " already holds a " + what + "; continue it with --resume " + out
                     + " or choose another --out");
