@@ -69,18 +69,44 @@ public record Augmentation(double rotate, double zoom, double shift) {
         }
     }
 
-    /** Bilinear sample of one image at (sx, sy); black outside. */
+    /**
+     * Bilinear sample of one image at (sx, sy); black outside. Written for the C1 compiler as much as for C2 (the
+     * launcher trains on C1-compiled code on small machines): no Math.floor call, and one bounds check for the
+     * usual case of all four neighbours inside.
+     */
     private static float sample(byte[] p, int offset, int side, double sx, double sy) {
-        int x0 = (int) Math.floor(sx);
-        int y0 = (int) Math.floor(sy);
+        int x0 = floor(sx);
+        int y0 = floor(sy);
         if (x0 < -1 || y0 < -1 || x0 >= side || y0 >= side) {
             return 0f;
         }
         double fx = sx - x0;
         double fy = sy - y0;
-        double top = (1 - fx) * at(p, offset, side, x0, y0) + fx * at(p, offset, side, x0 + 1, y0);
-        double bottom = (1 - fx) * at(p, offset, side, x0, y0 + 1) + fx * at(p, offset, side, x0 + 1, y0 + 1);
+        int a;
+        int b;
+        int c;
+        int d;
+        if (x0 >= 0 && y0 >= 0 && x0 + 1 < side && y0 + 1 < side) {
+            int i = offset + y0 * side + x0;
+            a = p[i] & 0xff;
+            b = p[i + 1] & 0xff;
+            c = p[i + side] & 0xff;
+            d = p[i + side + 1] & 0xff;
+        } else {
+            a = at(p, offset, side, x0, y0);
+            b = at(p, offset, side, x0 + 1, y0);
+            c = at(p, offset, side, x0, y0 + 1);
+            d = at(p, offset, side, x0 + 1, y0 + 1);
+        }
+        double top = (1 - fx) * a + fx * b;
+        double bottom = (1 - fx) * c + fx * d;
         return (float) ((1 - fy) * top + fy * bottom);
+    }
+
+    /** Math.floor for coordinates well inside the int range, without the call C1 makes for it. */
+    private static int floor(double v) {
+        int t = (int) v;
+        return v < t ? t - 1 : t;
     }
 
     private static int at(byte[] p, int offset, int side, int x, int y) {
