@@ -107,4 +107,52 @@ class AugmentationTest {
         }
         return s;
     }
+
+    /** The warp as first written, with Math.floor and a bounds check per neighbour: the reference for the fast one. */
+    private static float[] plainWarp(byte[] p, double rotate, double zoom, double shift, Random random) {
+        double angle = Math.toRadians(rotate * (2 * random.nextDouble() - 1));
+        double scale = 1 + zoom * (2 * random.nextDouble() - 1);
+        double tx = shift * SIDE * (2 * random.nextDouble() - 1);
+        double ty = shift * SIDE * (2 * random.nextDouble() - 1);
+        double centre = (SIDE - 1) / 2.0;
+        double cos = Math.cos(angle) / scale;
+        double sin = Math.sin(angle) / scale;
+        float[] out = new float[SIDE * SIDE];
+        for (int y = 0; y < SIDE; y++) {
+            for (int x = 0; x < SIDE; x++) {
+                double dx = x - centre - tx;
+                double dy = y - centre - ty;
+                double sx = cos * dx + sin * dy + centre;
+                double sy = -sin * dx + cos * dy + centre;
+                int x0 = (int) Math.floor(sx);
+                int y0 = (int) Math.floor(sy);
+                if (x0 < -1 || y0 < -1 || x0 >= SIDE || y0 >= SIDE) {
+                    continue;
+                }
+                double fx = sx - x0;
+                double fy = sy - y0;
+                double top = (1 - fx) * at(p, x0, y0) + fx * at(p, x0 + 1, y0);
+                double bottom = (1 - fx) * at(p, x0, y0 + 1) + fx * at(p, x0 + 1, y0 + 1);
+                out[y * SIDE + x] = (float) ((1 - fy) * top + fy * bottom);
+            }
+        }
+        return out;
+    }
+
+    private static int at(byte[] p, int x, int y) {
+        return x < 0 || y < 0 || x >= SIDE || y >= SIDE ? 0 : p[y * SIDE + x] & 0xff;
+    }
+
+    @Test
+    void theFastWarpGivesTheSameBitsAsThePlainOne() {
+        Random pixels = new Random(7);
+        byte[] image = new byte[SIDE * SIDE];
+        pixels.nextBytes(image); // ink up to the border, so the edge cases are sampled too
+        Augmentation wide = new Augmentation(180, 0.5, 0.4); // sources far outside the frame and on both sides of it
+        for (int i = 0; i < 200; i++) {
+            float[] fast = new float[SIDE * SIDE];
+            wide.warp(image, SIDE, new int[] {0}, 0, 1, fast, new Random(i));
+            assertThat(fast).as("draw %d", i).containsExactly(plainWarp(image, 180, 0.5, 0.4, new Random(i)));
+        }
+    }
 }
