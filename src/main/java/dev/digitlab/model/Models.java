@@ -4,7 +4,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.Blocks;
-import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.norm.Dropout;
@@ -157,14 +156,12 @@ public final class Models {
     }
 
     private static Block conv(int filters, int kernel, int pad) {
-        return Conv2d.builder().setFilters(filters).setKernelShape(new Shape(kernel, kernel))
-                .optPadding(new Shape(pad, pad)).build();
+        return Conv.of(filters, kernel, 1, pad);
     }
 
     /** A 5x5 convolution with stride 2 and padding 2: halves the side, as a learned pooling. */
     private static Block strided(int filters, int kernel) {
-        return Conv2d.builder().setFilters(filters).setKernelShape(new Shape(kernel, kernel))
-                .optStride(new Shape(2, 2)).optPadding(new Shape(kernel / 2, kernel / 2)).build();
+        return Conv.of(filters, kernel, 2, kernel / 2);
     }
 
     private static Block bn() {
