@@ -21,9 +21,12 @@ public record Normalization(String name, double mean, double std) {
         };
     }
 
-    /** The normalised value of a raw pixel byte. */
+    /**
+     * The normalised value of a raw pixel byte, in the same float arithmetic as the batches get on the engine
+     * ({@code v * scale() - shift()}), so a single request sees exactly the inputs an evaluation does.
+     */
     public float apply(int pixel) {
-        return (float) ((pixel / 255.0 - mean) / std);
+        return pixel * scale() - shift();
     }
 
     /** Normalising a pixel value v in 0-255 is {@code v * scale() - shift()}. */

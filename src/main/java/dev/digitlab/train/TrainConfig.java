@@ -1,5 +1,8 @@
 package dev.digitlab.train;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.digitlab.DigitlabException;
 import dev.digitlab.data.Augmentation;
 import java.util.List;
@@ -43,10 +46,10 @@ public record TrainConfig(
     }
 
     /** The configuration a sidecar or checkpoint recorded, or null if this digitlab cannot read it. */
-    public static TrainConfig fromJson(com.fasterxml.jackson.databind.JsonNode json) {
+    public static TrainConfig fromJson(JsonNode json) {
         try {
-            return new com.fasterxml.jackson.databind.ObjectMapper().treeToValue(json, TrainConfig.class);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+            return new ObjectMapper().treeToValue(json, TrainConfig.class);
+        } catch (JsonProcessingException | IllegalArgumentException e) {
             return null;
         }
     }
