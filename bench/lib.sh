@@ -1,6 +1,6 @@
 # Shared by the benchmark scripts (source it). Sets: here, app (a private copy of the jar), data_dir, and the
 # command arrays digitlab (runs the private copy) and torch_python (Debian's python3 with torch, installed when
-# missing); defines peak_rss (runs a command, writes its peak RSS in MB to a file) and machine (one line).
+# missing); defines peak_rss (runs a command, writes its peak RSS in MB to a file), median and machine (one line).
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$here/digitlab" --version >/dev/null   # builds the jar if needed
 # A private copy of the jar, so that editing sources meanwhile cannot rebuild it under a running benchmark.
@@ -29,6 +29,9 @@ peak_rss() {
   /usr/bin/time -f '%M' -o "$f.kb" "$@"
   echo $(( $(tail -1 "$f.kb") / 1024 )) >"$f"
 }
+
+# median N...: the median of the numbers given
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
 machine() {
   echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(java -version 2>&1 | head -1), $(/usr/bin/python3 -c 'import torch; print("PyTorch", torch.__version__)' 2>/dev/null || echo 'no PyTorch')"
