@@ -1,4 +1,4 @@
-# Shared by the benchmark scripts (source it). Sets: here, app (a private copy of the jar), data_dir, and the
+# Shared by the benchmark scripts (source it; with --no-torch, PyTorch is not installed). Sets: here, app (a private copy of the jar), data_dir, and the
 # command arrays digitlab (runs the private copy) and torch_python (Debian's python3 with torch, installed when
 # missing); defines peak_rss (runs a command, writes its peak RSS in MB to a file), median and machine (one line).
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -12,7 +12,8 @@ data_dir="${DIGITLAB_DATA:-$HOME/.cache/digitlab}/mnist"
 digitlab=(env DIGITLAB_JAR="$app/digitlab.jar" "$here/digitlab") # the launcher, as users run it
 
 # Debian's PyTorch, as the issue asks; OpenBLAS must not start threads that fight torch's own (see the reference).
-if ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+# Scripts that need no PyTorch source this file with --no-torch.
+if [ "${1:-}" != "--no-torch" ] && ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
   echo "bench: installing Debian's python3-torch" >&2
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
   $sudo apt-get install -y -q python3-torch >&2

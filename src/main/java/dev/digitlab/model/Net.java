@@ -6,8 +6,10 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
+import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.util.Pair;
@@ -23,9 +25,15 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /** An architecture with its parameters, living on one NDManager. */
 public final class Net implements AutoCloseable {
+    static {
+        LibTorch.configure(); // NNPACK off before any convolution runs
+    }
+
     private final Architecture architecture;
     private final SequentialBlock block;
     private final NDManager manager;
@@ -107,38 +115,115 @@ public final class Net implements AutoCloseable {
     }
 
     /**
-     * Batches run channels-last through oneDNN; a single image at inference runs in the plain layout through
-     * libtorch's own convolutions, which set nothing up first (lenet5: 0.11 ms against 0.23 ms, see ConvBackend).
+     * Scores of a batch: batches run channels-last through oneDNN; a single image at inference runs in the plain
+     * layout through libtorch's own convolutions, which set nothing up first (see ConvBackend).
      */
     public NDArray forward(NDArray x, boolean training) {
-        boolean single = !training && x.getShape().get(0) == 1 && ConvBackend.switchable();
-        return ConvBackend.forward(!single,
-                () -> block.forward(store, new NDList(single ? x : channelsLast(x)), training).singletonOrThrow());
+        Route route = !training && x.getShape().get(0) == 1 ? Route.PLAIN : Route.ONEDNN_CHANNELS_LAST;
+        return route.run(() -> block.forward(store, new NDList(route.layout(x)), training).singletonOrThrow());
     }
 
     /**
-     * The same one-channel images with channels-last strides (a view, no copy): oneDNN's convolutions run faster
-     * on that layout, and every later layer follows the layout of its input (PyTorch's {@code channels_last}).
+     * One training step's forward and backward: the scores, and {@code loss(scores)} after its gradients have
+     * reached every parameter. Both run under one convolution backend (ATen picks the backward's kernels when the
+     * backward runs), channels-last through oneDNN.
      */
-    static NDArray channelsLast(NDArray x) {
-        Shape s = x.getShape();
-        if (s.dimension() != 4 || s.get(1) != 1) {
-            return x;
-        }
-        return x.reshape(s.get(0), s.get(2), s.get(3), 1).transpose(0, 3, 1, 2);
+    public NDList trainingPass(NDArray x, Function<NDArray, NDArray> loss) {
+        Route route = Route.ONEDNN_CHANNELS_LAST;
+        return route.run(() -> {
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                NDArray scores = block.forward(store, new NDList(route.layout(x)), true).singletonOrThrow();
+                NDArray value = loss.apply(scores);
+                gc.backward(value);
+                return new NDList(scores, value);
+            }
+        });
     }
+
+    /**
+     * The gradient of {@code objective(scores)} at inference with respect to the input of layer {@code layer}
+     * (the image itself for 0; for Grad-CAM, a convolution stage's output). The layers before it run without
+     * gradients; their output becomes a fresh leaf that the rest of the network is differentiated against.
+     * Gradients of inputs run through libtorch's own convolutions, never oneDNN: libtorch 2.7.1's oneDNN gives
+     * wrong input gradients in the plain layout on some CPUs (docs/RELIABILITY.md); libtorch's own are exact there.
+     */
+    public Gradient gradientAt(NDArray x, int layer, Function<NDArray, NDArray> objective) {
+        List<Block> layers = List.copyOf(block.getChildren().values());
+        Route route = Route.PLAIN;
+        return route.run(() -> {
+            NDArray at = run(layers.subList(0, layer), route.layout(x)).duplicate();
+            at.setRequiresGradient(true);
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                NDArray scores = run(layers.subList(layer, layers.size()), at);
+                gc.backward(objective.apply(scores));
+                return new Gradient(at, scores, at.getGradient());
+            }
+        });
+    }
+
+    /** What {@link #gradientAt} found: the activation, the scores, and the objective's gradient at the activation. */
+    public record Gradient(NDArray at, NDArray scores, NDArray gradient) {}
 
     /** Runs the layers one by one and returns every layer's output (for feature maps and summaries). */
     public List<NDArray> forwardLayers(NDArray x) {
-        List<NDArray> outputs = new ArrayList<>();
-        return ConvBackend.forward(true, () -> {
-            NDList current = new NDList(x);
-            for (var child : block.getChildren().values()) {
+        Route route = x.getShape().get(0) == 1 ? Route.PLAIN : Route.ONEDNN_CHANNELS_LAST;
+        return route.run(() -> {
+            List<NDArray> outputs = new ArrayList<>();
+            NDList current = new NDList(route.layout(x));
+            for (Block child : block.getChildren().values()) {
                 current = child.forward(store, current, false);
                 outputs.add(current.singletonOrThrow());
             }
             return outputs;
         });
+    }
+
+    private NDArray run(List<Block> layers, NDArray x) {
+        NDList current = new NDList(x);
+        for (Block child : layers) {
+            current = child.forward(store, current, false);
+        }
+        return current.singletonOrThrow();
+    }
+
+    /**
+     * The two ways a pass runs its convolutions. ONEDNN_CHANNELS_LAST: batches and training, oneDNN on a
+     * channels-last input (its fastest layout, and the one whose gradients were right on every CPU checked).
+     * PLAIN: the stored layout through libtorch's own convolutions (oneDNN off); single images and input gradients.
+     * oneDNN on the plain layout is never used: its backward-data kernels there are wrong on AMD Zen 5
+     * (docs/RELIABILITY.md), and the gradient tests hold both routes to a float64 reference.
+     */
+    enum Route {
+        ONEDNN_CHANNELS_LAST, PLAIN;
+
+        /** Runs a pass, forward and any backward, with this route's convolution backend. */
+        <T> T run(Supplier<T> pass) {
+            return ConvBackend.forward(oneDnn(), pass);
+        }
+
+        /** The input as this route feeds it; call it inside a gradient collector when the input needs a gradient. */
+        NDArray layout(NDArray x) {
+            return oneDnn() ? channelsLast(x) : x;
+        }
+
+        private boolean oneDnn() {
+            return this == ONEDNN_CHANNELS_LAST || !ConvBackend.switchable();
+        }
+    }
+
+    /**
+     * The same images with channels-last strides: oneDNN's convolutions run fastest on that layout, and every later
+     * layer follows the layout of its input (PyTorch's {@code channels_last}). One channel: a view, no copy; more
+     * channels: a copy, unless the input is channels-last already (then the reshapes are views).
+     */
+    static NDArray channelsLast(NDArray x) {
+        Shape s = x.getShape();
+        if (s.dimension() != 4) {
+            return x;
+        }
+        long n = s.get(0), c = s.get(1), h = s.get(2), w = s.get(3);
+        NDArray nhwc = c == 1 ? x.reshape(n, h, w, 1) : x.transpose(0, 2, 3, 1).reshape(-1).reshape(n, h, w, c);
+        return nhwc.transpose(0, 3, 1, 2);
     }
 
     /** Trainable parameters, by their stable names ("01Conv2d_weight"). */

@@ -4,7 +4,6 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.loss.Loss;
 import dev.digitlab.DigitlabException;
 import dev.digitlab.data.Augmentation;
@@ -162,13 +161,9 @@ public final class Trainer {
                 try (NDManager step = net.manager().newSubManager()) {
                     NDArray x = warp == null ? data.images(step, from, to) : train.augmented(step, order, from, to, warp, warps);
                     NDArray y = warp == null ? data.labels(step, from, to) : train.labels(step, order, from, to);
-                    NDArray logits;
-                    NDArray loss;
-                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        logits = net.forward(x, true);
-                        loss = LOSS.evaluate(new NDList(y), new NDList(logits));
-                        gc.backward(loss);
-                    }
+                    NDList pass = net.trainingPass(x, scores -> LOSS.evaluate(new NDList(y), new NDList(scores)));
+                    NDArray logits = pass.get(0);
+                    NDArray loss = pass.get(1);
                     optim.step(params);
                     lossSum += loss.toFloatArray()[0] * (to - from); // getFloat() would index a new array first
                     correct += correct(logits, part, order, from);

@@ -48,15 +48,22 @@ class FastPathsTest {
     }
 
     @Test
-    void channelsLastInputGivesTheSameScoresAsThePlainLayout() {
+    void bothRoutesGiveTheSameScoresLayerByLayer() {
         for (String name : List.of("lenet5", "dropout-cnn", "fast-cnn")) {
             try (NDManager m = NDManager.newBaseManager();
                  Net net = Net.create(Models.create(name), m, 5);
                  TensorSet set = new TensorSet(m, TEST, net.architecture().padding(), Normalization.of("mnist", TEST))) {
-                NDArray x = set.images(m, 0, 40);
-                List<NDArray> plain = net.forwardLayers(x); // layer by layer, in the stored layout
+                NDArray x = set.images(m, 0, 40); // a batch: oneDNN, channels-last
+                List<NDArray> batch = net.forwardLayers(x);
                 assertThat(net.forward(x, false).toFloatArray()).as(name)
-                        .containsExactly(plain.get(plain.size() - 1).toFloatArray(), within(1e-4f));
+                        .containsExactly(batch.get(batch.size() - 1).toFloatArray(), within(1e-4f));
+                for (int i : new int[] {0, 17, 39}) { // one image: libtorch's own convolutions, plain layout
+                    List<NDArray> single = net.forwardLayers(x.get(i + ":" + (i + 1)));
+                    for (int layer = 0; layer < single.size(); layer++) {
+                        assertThat(single.get(layer).toFloatArray()).as(name + " layer " + layer)
+                                .containsExactly(batch.get(layer).get(i + ":" + (i + 1)).toFloatArray(), within(1e-4f));
+                    }
+                }
             }
         }
     }

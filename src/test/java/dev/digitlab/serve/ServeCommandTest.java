@@ -2,9 +2,9 @@ package dev.digitlab.serve;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.digitlab.Child;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -14,9 +14,8 @@ import org.junit.jupiter.api.Test;
 class ServeCommandTest {
     @Test
     void bindingEveryInterfacePrintsAWarning() throws Exception {
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                System.getProperty("java.class.path"), "-Dai.djl.offline=true", "dev.digitlab.cli.Main", "serve",
-                "--model", "models/lenet5", "--host", "0.0.0.0", "--port", "0").redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(Child.command("serve", "--model", "models/lenet5", "--host", "0.0.0.0", "--port", "0"))
+                .redirectErrorStream(true).start();
         List<String> lines = new ArrayList<>();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
             for (String line; (line = out.readLine()) != null; ) {

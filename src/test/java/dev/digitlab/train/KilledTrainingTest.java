@@ -2,6 +2,7 @@ package dev.digitlab.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.digitlab.Child;
 import dev.digitlab.model.ModelFolder;
 import java.io.File;
 import java.io.IOException;
@@ -28,11 +29,9 @@ class KilledTrainingTest {
     Path dir;
 
     static Process start(Path out, boolean resume, long slowWritesMs, Path log) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "-Dai.djl.offline=true",
-                "-Ddigitlab.test.slowWritesMs=" + slowWritesMs, "dev.digitlab.cli.Main"));
-        cmd.addAll(RUN);
-        cmd.addAll(resume ? List.of("--resume", out.toString()) : List.of("--out", out.toString()));
+        List<String> args = new ArrayList<>(RUN);
+        args.addAll(resume ? List.of("--resume", out.toString()) : List.of("--out", out.toString()));
+        List<String> cmd = Child.command(List.of("-Ddigitlab.test.slowWritesMs=" + slowWritesMs), args);
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();
     }

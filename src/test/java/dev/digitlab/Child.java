@@ -1,0 +1,24 @@
+package dev.digitlab;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** {@code digitlab ARGS} as a separate JVM on the test class path, as a user's shell would start it. */
+public final class Child {
+    private Child() {}
+
+    /** The command line: java, the class path, the launcher's system properties, then {@code args}. */
+    public static List<String> command(List<String> jvmOptions, List<String> args) {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "-Dai.djl.offline=true"));
+        cmd.addAll(jvmOptions);
+        cmd.add("dev.digitlab.cli.Main");
+        cmd.addAll(args);
+        return cmd;
+    }
+
+    public static List<String> command(String... args) {
+        return command(List.of(), List.of(args));
+    }
+}
