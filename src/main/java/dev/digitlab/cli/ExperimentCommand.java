@@ -191,16 +191,19 @@ class ExperimentCommand implements Callable<Integer> {
             all.addAll(List.of("--dataset", data.dataset));
         }
         TrainCommand train = new TrainCommand();
+        CommandLine cli = Main.commandLine(train);
         try {
-            new CommandLine(train).parseArgs(all.toArray(String[]::new));
+            cli.parseArgs(all.toArray(String[]::new));
             if (train.out != null || train.resume != null || train.dataFile != null || train.report) {
                 throw new DigitlabException("--out, --resume, --data and --report are the experiment's to choose");
             }
             TrainConfig c = train.config().validate();
             Models.create(c.model());
             return c;
-        } catch (CommandLine.ParameterException | DigitlabException e) {
+        } catch (CommandLine.ParameterException e) {
             throw new DigitlabException("variant '" + name + "': " + e.getMessage());
+        } catch (DigitlabException e) {
+            throw new DigitlabException("variant '" + name + "': " + Flags.message(e, cli.getCommandSpec()));
         }
     }
 }

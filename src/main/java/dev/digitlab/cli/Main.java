@@ -1,7 +1,11 @@
 package dev.digitlab.cli;
 
+import dev.digitlab.BadSetting;
 import dev.digitlab.DigitlabException;
 import dev.digitlab.Version;
+import dev.digitlab.data.Normalization;
+import dev.digitlab.model.Devices;
+import dev.digitlab.train.TrainConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -25,15 +29,34 @@ public class Main implements Runnable {
 
     /** Runs the command line and returns its exit code: 0 done, 1 bad input or failure, 2 bad usage. */
     public static int run(String... args) {
-        CommandLine cli = new CommandLine(new Main());
+        CommandLine cli = commandLine(new Main());
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            if (e instanceof DigitlabException) {
-                cmd.getErr().println("digitlab: error: " + e.getMessage());
+            if (e instanceof DigitlabException d) {
+                cmd.getErr().println("digitlab: error: " + Flags.message(d, cmd.getCommandSpec()));
                 return 1;
             }
             throw e;
         });
         return cli.execute(args);
+    }
+
+    /** A command line for {@code command}, reading the choice types (optimizer, schedule, ...) by their labels. */
+    static CommandLine commandLine(Object command) {
+        return new CommandLine(command)
+                .registerConverter(TrainConfig.Optimizer.class, choice(TrainConfig.Optimizer::parse))
+                .registerConverter(TrainConfig.Schedule.class, choice(TrainConfig.Schedule::parse))
+                .registerConverter(Normalization.Method.class, choice(Normalization.Method::parse))
+                .registerConverter(Devices.Choice.class, choice(Devices.Choice::parse));
+    }
+
+    private static <T> CommandLine.ITypeConverter<T> choice(java.util.function.Function<String, T> parse) {
+        return text -> {
+            try {
+                return parse.apply(text);
+            } catch (BadSetting e) {
+                throw new CommandLine.TypeConversionException(e.problem());
+            }
+        };
     }
 
     /** Progress and provenance messages go to standard error, so standard output stays parseable. */

@@ -30,7 +30,7 @@ class ServeCommand implements Callable<Integer> {
     @Option(names = "--workers", defaultValue = "2", description = "predictors per model, the requests served at once (default: ${DEFAULT-VALUE})")
     int workers;
 
-    @Option(names = "--feedback", paramLabel = "CSV", description = "where feedback drawings go (default: feedback.csv in the MNIST data folder)")
+    @Option(names = "--feedback", paramLabel = "CSV", description = "where feedback drawings go (default: feedback.csv in the data folder of the first model's data set)")
     Path feedback;
 
     @Override
@@ -39,7 +39,7 @@ class ServeCommand implements Callable<Integer> {
             throw new DigitlabException("--workers must be 1-64, got " + workers);
         }
         List<Path> dirs = models.isEmpty() ? List.of(shippedModel()) : models;
-        Path feedbackFile = feedback != null ? feedback : DataFolder.defaultDir(Dataset.MNIST).resolve("feedback.csv");
+        Path feedbackFile = feedback != null ? feedback : DataFolder.defaultDir(datasetOf(dirs.get(0))).resolve("feedback.csv");
         if (!"127.0.0.1".equals(host) && !"localhost".equals(host)) {
             Main.info("warning: --host " + host + " makes the server reachable from other machines");
         }
@@ -60,6 +60,12 @@ class ServeCommand implements Callable<Integer> {
         }));
         stop.await();
         return 0;
+    }
+
+    /** The data set a model (or an ensemble's first member) was trained on: its feedback belongs with that data. */
+    static Dataset datasetOf(Path model) {
+        String id = ModelFolder.readSidecar(ModelFolder.members(model).get(0)).training().path("dataset").asText("mnist");
+        return Dataset.parse(id);
     }
 
     /** models/best, else models/lenet5, next to the launcher (or in the working folder). */

@@ -5,94 +5,109 @@ import dev.digitlab.data.Augmentation;
 import dev.digitlab.data.DataFolder;
 import dev.digitlab.data.Digits;
 import dev.digitlab.data.KaggleCsv;
-import dev.digitlab.eval.Classifier;
-import dev.digitlab.model.Inference;
+import dev.digitlab.data.Normalization;
+import dev.digitlab.eval.Ensembles;
+import dev.digitlab.model.Devices;
 import dev.digitlab.model.ModelFolder;
 import dev.digitlab.model.Models;
 import dev.digitlab.report.Report;
 import dev.digitlab.train.Ensemble;
+import dev.digitlab.train.ProgressBars;
+import dev.digitlab.train.RunFolder;
+import dev.digitlab.train.SeededRuns;
 import dev.digitlab.train.TrainConfig;
 import dev.digitlab.train.Trainer;
+import dev.digitlab.train.TrainingListener;
+import dev.digitlab.train.TrainingLog;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train a model, one line per epoch, a checkpoint after each; the defaults are LeNet-5 with Adam.",
                 "The output folder gets model.json + model.params (last epoch), best/ (best validation loss),",
                 "history.json, history.csv and checkpoint.zip."})
 class TrainCommand implements Callable<Integer> {
-    @Option(names = "--model", defaultValue = "lenet5", description = "lenet5, bn-cnn, dropout-cnn, deep-cnn, mlp, fast-cnn or best (default: ${DEFAULT-VALUE})")
-    String model;
+    private static final TrainConfig DEFAULT = TrainConfig.DEFAULT;
 
-    @Option(names = "--epochs", defaultValue = "5", description = "passes over the training data (default: ${DEFAULT-VALUE})")
-    int epochs;
+    @Spec
+    CommandSpec spec;
 
-    @Option(names = "--batch-size", defaultValue = "32", description = "images per step (default: ${DEFAULT-VALUE})")
-    int batchSize;
+    @Option(names = "--model", description = "lenet5, bn-cnn, dropout-cnn, deep-cnn, mlp, fast-cnn or best (default: ${DEFAULT-VALUE})")
+    String model = DEFAULT.model();
 
-    @Option(names = "--lr", defaultValue = "1e-3", description = "learning rate (peak rate for onecycle) (default: ${DEFAULT-VALUE})")
-    double lr;
+    @Option(names = "--epochs", description = "passes over the training data (default: ${DEFAULT-VALUE})")
+    int epochs = DEFAULT.epochs();
 
-    @Option(names = "--optimizer", defaultValue = "adam", description = "adam or sgd (default: ${DEFAULT-VALUE})")
-    String optimizer;
+    @Option(names = "--batch-size", description = "images per step (default: ${DEFAULT-VALUE})")
+    int batchSize = DEFAULT.batchSize();
 
-    @Option(names = "--momentum", defaultValue = "0.9", description = "SGD momentum (default: ${DEFAULT-VALUE})")
-    double momentum;
+    @Option(names = "--lr", description = "learning rate (peak rate for onecycle) (default: ${DEFAULT-VALUE})")
+    double lr = DEFAULT.lr();
 
-    @Option(names = "--weight-decay", defaultValue = "0", description = "L2 weight decay (default: ${DEFAULT-VALUE})")
-    double weightDecay;
+    @Option(names = "--optimizer", description = "adam or sgd (default: ${DEFAULT-VALUE})")
+    TrainConfig.Optimizer optimizer = DEFAULT.optimizer();
 
-    @Option(names = "--beta1", defaultValue = "0.9", description = "Adam beta1 (default: ${DEFAULT-VALUE})")
-    double beta1;
+    @Option(names = "--momentum", description = "SGD momentum (default: ${DEFAULT-VALUE})")
+    double momentum = DEFAULT.momentum();
 
-    @Option(names = "--beta2", defaultValue = "0.999", description = "Adam beta2 (default: ${DEFAULT-VALUE})")
-    double beta2;
+    @Option(names = "--weight-decay", description = "L2 weight decay (default: ${DEFAULT-VALUE})")
+    double weightDecay = DEFAULT.weightDecay();
 
-    @Option(names = "--lr-schedule", defaultValue = "none", description = "none, step, cosine or onecycle (default: ${DEFAULT-VALUE})")
-    String lrSchedule;
+    @Option(names = "--beta1", description = "Adam beta1 (default: ${DEFAULT-VALUE})")
+    double beta1 = DEFAULT.beta1();
 
-    @Option(names = "--lr-step-epochs", defaultValue = "3", description = "step schedule: epochs between drops (default: ${DEFAULT-VALUE})")
-    int stepEpochs;
+    @Option(names = "--beta2", description = "Adam beta2 (default: ${DEFAULT-VALUE})")
+    double beta2 = DEFAULT.beta2();
 
-    @Option(names = "--lr-gamma", defaultValue = "0.1", description = "step schedule: factor per drop (default: ${DEFAULT-VALUE})")
-    double gamma;
+    @Option(names = "--lr-schedule", description = "none, step, cosine or onecycle (default: ${DEFAULT-VALUE})")
+    TrainConfig.Schedule lrSchedule = DEFAULT.lrSchedule();
 
-    @Option(names = "--val-split", defaultValue = "0.2", description = "fraction of the training data kept for validation (default: ${DEFAULT-VALUE})")
-    double valSplit;
+    @Option(names = "--lr-step-epochs", description = "step schedule: epochs between drops (default: ${DEFAULT-VALUE})")
+    int stepEpochs = DEFAULT.stepEpochs();
 
-    @Option(names = "--seed", defaultValue = "1", description = "seed for weights, split, order and dropout (default: ${DEFAULT-VALUE})")
-    long seed;
+    @Option(names = "--lr-gamma", description = "step schedule: factor per drop (default: ${DEFAULT-VALUE})")
+    double gamma = DEFAULT.gamma();
 
-    @Option(names = "--normalize", defaultValue = "mnist", description = "mnist (the training set's own mean/std), half (0.5/0.5) or none (default: ${DEFAULT-VALUE})")
-    String normalize;
+    @Option(names = "--val-split", description = "fraction of the training data kept for validation (default: ${DEFAULT-VALUE})")
+    double valSplit = DEFAULT.valSplit();
 
-    @Option(names = "--patience", defaultValue = "0", description = "stop after this many epochs without a better validation loss; 0 = never (default: ${DEFAULT-VALUE})")
-    int patience;
+    @Option(names = "--seed", description = "seed for weights, split, order and dropout (default: ${DEFAULT-VALUE})")
+    long seed = DEFAULT.seed();
 
-    @Option(names = "--device", defaultValue = "auto", description = "cpu, gpu or auto (default: ${DEFAULT-VALUE})")
-    String device;
+    @Option(names = "--normalize", description = "mnist (the training set's own mean/std), half (0.5/0.5) or none (default: ${DEFAULT-VALUE})")
+    Normalization.Method normalize = DEFAULT.normalize();
 
-    @Option(names = "--limit", defaultValue = "0", description = "train on the first N training images only; 0 = all (default: ${DEFAULT-VALUE})")
-    int limit;
+    @Option(names = "--patience", description = "stop after this many epochs without a better validation loss; 0 = never (default: ${DEFAULT-VALUE})")
+    int patience = DEFAULT.patience();
+
+    @Option(names = "--device", description = "cpu, gpu or auto (default: ${DEFAULT-VALUE})")
+    Devices.Choice device = DEFAULT.device();
+
+    @Option(names = "--limit", description = "train on the first N training images only; 0 = all (default: ${DEFAULT-VALUE})")
+    int limit = DEFAULT.limit();
 
     @Option(names = "--augment", description = "warp every training image at random each epoch (see --rotate, --zoom, --shift)")
     boolean augment;
 
-    @Option(names = "--rotate", defaultValue = "10", description = "with --augment: largest rotation in degrees (default: ${DEFAULT-VALUE})")
-    double rotate;
+    @Option(names = "--rotate", description = "with --augment: largest rotation in degrees (default: ${DEFAULT-VALUE})")
+    double rotate = Augmentation.DEFAULT.rotate();
 
-    @Option(names = "--zoom", defaultValue = "0.1", description = "with --augment: largest zoom in or out, as a fraction (default: ${DEFAULT-VALUE})")
-    double zoom;
+    @Option(names = "--zoom", description = "with --augment: largest zoom in or out, as a fraction (default: ${DEFAULT-VALUE})")
+    double zoom = Augmentation.DEFAULT.zoom();
 
-    @Option(names = "--shift", defaultValue = "0.1", description = "with --augment: largest shift, as a fraction of the side (default: ${DEFAULT-VALUE})")
-    double shift;
+    @Option(names = "--shift", description = "with --augment: largest shift, as a fraction of the side (default: ${DEFAULT-VALUE})")
+    double shift = Augmentation.DEFAULT.shift();
 
     @Option(names = "--ensemble", defaultValue = "1", paramLabel = "N",
             description = "train N models (seeds --seed, --seed + 1, ...) into DIR/member-1..N and average them; finished members are kept")
@@ -104,7 +119,8 @@ class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "output folder (default: runs/<model>, or runs/<model>-2, -3, ... if taken)")
     Path out;
 
-    @Option(names = "--resume", paramLabel = "DIR", description = "continue the run in DIR from its checkpoint (--epochs may raise its epoch count)")
+    @Option(names = "--resume", paramLabel = "DIR", description = {"continue the run in DIR from its checkpoint, with the settings it was started with",
+            "(an explicit --epochs may raise its epoch count; --patience and --device may change)"})
     Path resume;
 
     @Option(names = "--progress", negatable = true, description = "progress bar per epoch (default: on when the console is a terminal)")
@@ -113,8 +129,8 @@ class TrainCommand implements Callable<Integer> {
     @Option(names = "--report", description = "write the HTML report (digitlab report) into DIR/report when training ends")
     boolean report;
 
-    @Option(names = "--tsne-points", defaultValue = "2000", description = "with --report: test images in each t-SNE (default: ${DEFAULT-VALUE})")
-    int tsnePoints;
+    @Option(names = "--tsne-points", description = "with --report: test images in each t-SNE (default: ${DEFAULT-VALUE})")
+    int tsnePoints = Report.Options.DEFAULT.tsnePoints();
 
     @Mixin
     DataOptions data;
@@ -125,29 +141,22 @@ class TrainCommand implements Callable<Integer> {
             throw new DigitlabException(ensemble < 2 ? "--ensemble must be at least 2 (or 1 for one model), got " + ensemble
                     : "--ensemble continues by itself when run again: leave out --resume and --report");
         }
-        List<Ensemble.Member> members = Ensemble.train(config, ensemble, training, test, dir, bar, Main::info);
-        List<String> names = members.stream().map(Ensemble.Member::name).toList();
-        Map<String, Object> metrics = new LinkedHashMap<>();
-        if (test != null) {
-            for (int k = 1; k <= members.size(); k++) {
-                Ensemble.Member m = members.get(k - 1);
-                System.out.printf("member %d: test loss %.4f  test accuracy %.2f%%%n", k, m.testLoss(), 100 * m.testAccuracy());
-                metrics.put("member" + k + "TestAccuracy", m.testAccuracy());
+        List<SeededRuns.Run> members = Ensemble.train(config, ensemble, training, test, dir, runListeners(bar), Main::info);
+        Ensembles.Figures all = Ensembles.write(dir, members.stream().map(m -> Ensemble.memberName(m.k())).toList(), test);
+        if (all != null) {
+            for (SeededRuns.Run m : members) {
+                System.out.printf("member %d: test loss %.4f  test accuracy %.2f%%%n", m.k(), m.testLoss(), 100 * m.testAccuracy());
             }
+            System.out.printf("ensemble of %d: test loss %.4f  test accuracy %.2f%%  (%d images)%n", ensemble,
+                    all.loss(), 100 * all.accuracy(), test.size());
         }
-        ModelFolder.saveEnsemble(dir, names, metrics); // the classifier below reads the members from it
-        if (test != null) {
-            try (Classifier all = new Classifier(dir)) {
-                Inference.Outputs out = all.outputs(test);
-                metrics.put("testLoss", out.loss(test.labels()));
-                metrics.put("testAccuracy", out.accuracy(test.labels()));
-                System.out.printf("ensemble of %d: test loss %.4f  test accuracy %.2f%%  (%d images)%n", ensemble,
-                        out.loss(test.labels()), 100 * out.accuracy(test.labels()), test.size());
-            }
-            ModelFolder.saveEnsemble(dir, names, metrics);
-        }
-        System.out.println("saved the ensemble in " + dir + " (" + dir.resolve("ensemble.json") + ")");
+        System.out.println("saved the ensemble in " + dir + " (" + dir.resolve(ModelFolder.ENSEMBLE) + ")");
         return 0;
+    }
+
+    /** The console's listeners for each run: the epoch lines, and a progress bar when asked. */
+    private static java.util.function.Supplier<List<TrainingListener>> runListeners(boolean bar) {
+        return () -> bar ? List.of(new TrainingLog(Main::info), new ProgressBars()) : List.of(new TrainingLog(Main::info));
     }
 
     /** runs/MODEL, or the first of runs/MODEL-2, -3, ... not yet used, so the default never collides. */
@@ -161,29 +170,58 @@ class TrainCommand implements Callable<Integer> {
 
     /** The options as a training configuration (not yet validated). */
     TrainConfig config() {
-        return new TrainConfig(model, data.dataset().id(), dataFile == null ? null : dataFile.toString(),
-                epochs, batchSize, lr, optimizer, momentum, weightDecay, beta1, beta2, lrSchedule, stepEpochs, gamma,
-                valSplit, seed, normalize, patience, device, limit, augment ? new Augmentation(rotate, zoom, shift) : null);
+        return TrainConfig.builder().model(model).dataset(data.dataset().id()).dataFile(dataFile == null ? null : dataFile.toString())
+                .epochs(epochs).batchSize(batchSize).lr(lr).optimizer(optimizer).momentum(momentum).weightDecay(weightDecay)
+                .beta1(beta1).beta2(beta2).lrSchedule(lrSchedule).stepEpochs(stepEpochs).gamma(gamma).valSplit(valSplit)
+                .seed(seed).normalize(normalize).patience(patience).device(device).limit(limit)
+                .augmentation(augment ? new Augmentation(rotate, zoom, shift) : null).build();
+    }
+
+    /** The configuration's settings that were named on the command line (the warp's three belong to augmentation). */
+    Set<String> given() {
+        Set<String> given = new TreeSet<>();
+        for (String field : Flags.given(spec.commandLine().getParseResult())) {
+            given.add(Set.of("augment", "rotate", "zoom", "shift").contains(field) ? "augmentation" : field);
+        }
+        return given;
+    }
+
+    /**
+     * The configuration this command trains: the options as given for a new run; for a run or an ensemble that is
+     * continued, the configuration it was started with, changed only by options given explicitly.
+     */
+    private TrainConfig resolve(Path dir) {
+        TrainConfig requested = config();
+        Path savedIn = resume != null ? resume : ensemble > 1 ? dir.resolve(Ensemble.memberName(1)) : null;
+        TrainConfig saved = savedIn == null ? null : RunFolder.savedConfig(savedIn);
+        if (saved == null) {
+            requested.validate();
+            Models.create(requested.model()); // unknown names fail before any data is read
+            return requested;
+        }
+        String what = resume != null ? "the run in " + resume : "the ensemble in " + dir;
+        return saved.continuedWith(requested, given(), what);
     }
 
     @Override
     public Integer call() throws Exception {
-        TrainConfig config = config();
-        if (resume == null) {
-            config.validate();
-            Models.create(model); // unknown names fail before any data is read
-        }
         Path dir = resume != null ? resume : out != null ? out : freshRunFolder(model);
+        if (resume != null && !Files.isDirectory(resume)) {
+            throw new DigitlabException(resume + ": no such run folder to resume");
+        }
+        TrainConfig config = resolve(dir);
+        data.dataset = config.dataset();
         Digits training;
         Digits test = null;
-        if (dataFile != null) {
-            training = KaggleCsv.read(dataFile, data.dataset().classNames());
+        if (config.dataFile() != null) {
+            Path csv = Path.of(config.dataFile());
+            training = KaggleCsv.read(csv, data.dataset().classNames());
             if (!training.hasLabels()) {
-                throw new DigitlabException(dataFile + ": has no label column; train --data needs a Kaggle train.csv");
+                throw new DigitlabException(csv + ": has no label column; train --data needs a Kaggle train.csv");
             }
         } else {
             long t0 = System.nanoTime();
-            double jvmUp = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() / 1000.0;
+            double jvmUp = ManagementFactory.getRuntimeMXBean().getUptime() / 1000.0;
             DataFolder.TrainTest tt = data.load();
             training = tt.train();
             test = tt.test();
@@ -194,7 +232,13 @@ class TrainCommand implements Callable<Integer> {
         if (ensemble != 1) {
             return trainEnsemble(config, training, test, dir, bar);
         }
-        Trainer.Result r = Trainer.run(config, training, test, dir, resume != null, bar, Main::info);
+        RunFolder folder = resume != null ? RunFolder.resume(dir, config) : RunFolder.fresh(dir);
+        if (resume != null && folder.checkpoint() == null) {
+            Main.info("no checkpoint in " + dir + " yet (stopped before its first save); starting from epoch 1");
+        }
+        List<TrainingListener> listeners = new ArrayList<>(runListeners(bar).get());
+        listeners.add(folder);
+        Trainer.Result r = Trainer.run(config, training, test, folder.checkpoint(), listeners);
         if (test != null) {
             System.out.printf("test loss %.4f  test accuracy %.2f%%  (%d images)%n", r.testLoss(), 100 * r.testAccuracy(), test.size());
         }
@@ -203,7 +247,7 @@ class TrainCommand implements Callable<Integer> {
             if (test == null) {
                 throw new DigitlabException("--report needs a labelled test set; it cannot be used with --data");
             }
-            System.out.println("wrote " + ReportCommand.write(dir, null, data, new Report.Options(0, tsnePoints, seed)));
+            System.out.println("wrote " + ReportCommand.write(dir, null, data, new Report.Options(0, tsnePoints, config.seed())));
         }
         return 0;
     }

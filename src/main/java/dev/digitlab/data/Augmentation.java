@@ -1,6 +1,7 @@
 package dev.digitlab.data;
 
-import dev.digitlab.DigitlabException;
+import static dev.digitlab.BadSetting.check;
+
 import java.util.Random;
 
 /**
@@ -12,18 +13,12 @@ public record Augmentation(double rotate, double zoom, double shift) {
 
     public static final Augmentation DEFAULT = new Augmentation(10, 0.1, 0.1);
 
-    /** Rejects nonsense, naming the option. */
+    /** Rejects nonsense, naming the setting. */
     public Augmentation validate() {
-        check(rotate >= 0 && rotate <= 180, "--rotate must be in [0, 180] degrees, got " + rotate);
-        check(zoom >= 0 && zoom < 1, "--zoom must be in [0, 1), got " + zoom);
-        check(shift >= 0 && shift < 1, "--shift must be in [0, 1), got " + shift);
+        check(rotate >= 0 && rotate <= 180, "rotate", "must be in [0, 180] degrees, got " + rotate);
+        check(zoom >= 0 && zoom < 1, "zoom", "must be in [0, 1), got " + zoom);
+        check(shift >= 0 && shift < 1, "shift", "must be in [0, 1), got " + shift);
         return this;
-    }
-
-    private static void check(boolean ok, String message) {
-        if (!ok) {
-            throw new DigitlabException(message);
-        }
     }
 
     /**

@@ -1,6 +1,8 @@
 package dev.digitlab.data;
 
-import dev.digitlab.DigitlabException;
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import dev.digitlab.Choice;
 
 /**
  * How pixel values in [0, 1] are shifted and scaled before the model sees them: {@code (x - mean) / std}.
@@ -9,15 +11,30 @@ import dev.digitlab.DigitlabException;
  */
 public record Normalization(String name, double mean, double std) {
 
-    public static Normalization of(String name, Digits training) {
-        return switch (name) {
-            case "mnist" -> {
+    /** How a training run chooses its normalisation. */
+    public enum Method {
+        MNIST, HALF, NONE;
+
+        @JsonValue
+        @Override
+        public String toString() {
+            return Choice.label(this);
+        }
+
+        @JsonCreator
+        public static Method parse(String text) {
+            return Choice.parse(Method.class, text, "normalize");
+        }
+    }
+
+    public static Normalization of(Method method, Digits training) {
+        return switch (method) {
+            case MNIST -> {
                 double[] ms = training.meanStd();
                 yield new Normalization("mnist", ms[0], ms[1]);
             }
-            case "half" -> new Normalization("half", 0.5, 0.5);
-            case "none" -> new Normalization("none", 0.0, 1.0);
-            default -> throw new DigitlabException("unknown --normalize '" + name + "' (expected mnist, half or none)");
+            case HALF -> new Normalization("half", 0.5, 0.5);
+            case NONE -> new Normalization("none", 0.0, 1.0);
         };
     }
 

@@ -1,5 +1,6 @@
 package dev.digitlab.data;
 
+import dev.digitlab.BadSetting;
 import java.util.Arrays;
 import java.util.Random;
 
@@ -11,9 +12,7 @@ public record Split(int[] train, int[] validation) {
      * Each side is sorted, so the split says which images go where and the training loop decides the order.
      */
     public static Split of(int n, double fraction, long seed) {
-        if (!(fraction >= 0 && fraction < 1)) {
-            throw new dev.digitlab.DigitlabException("--val-split must be in [0, 1), got " + fraction);
-        }
+        BadSetting.check(fraction >= 0 && fraction < 1, "valSplit", "must be in [0, 1), got " + fraction);
         int[] idx = new int[n];
         for (int i = 0; i < n; i++) {
             idx[i] = i;

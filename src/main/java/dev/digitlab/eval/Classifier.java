@@ -33,10 +33,15 @@ public final class Classifier implements AutoCloseable {
     }
 
     public Classifier(Path dir, boolean tta) {
+        this(ModelFolder.members(dir), tta);
+    }
+
+    /** The average of the models in {@code folders} (one folder: that model). */
+    public Classifier(List<Path> folders, boolean tta) {
         this.tta = tta;
         this.manager = NDManager.newBaseManager();
         try {
-            for (Path m : ModelFolder.members(dir)) {
+            for (Path m : folders) {
                 ModelFolder.Loaded loaded = ModelFolder.load(m, manager);
                 members.add(loaded);
                 float[] table = new float[256];
@@ -45,9 +50,9 @@ public final class Classifier implements AutoCloseable {
                 }
                 inputValues.add(table);
             }
-            for (ModelFolder.Loaded m : members) {
-                if (!m.sidecar().classNames().equals(sidecar().classNames())) {
-                    throw new DigitlabException(dir + ": ensemble members disagree on the class names");
+            for (int k = 1; k < members.size(); k++) {
+                if (!members.get(k).sidecar().classNames().equals(sidecar().classNames())) {
+                    throw new DigitlabException(folders.get(k) + ": its class names differ from " + folders.get(0) + "'s");
                 }
             }
         } catch (RuntimeException e) {

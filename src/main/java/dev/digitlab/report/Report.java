@@ -3,6 +3,7 @@ package dev.digitlab.report;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.digitlab.AtomicFiles;
+import dev.digitlab.BadSetting;
 import dev.digitlab.data.Digits;
 import dev.digitlab.data.Split;
 import dev.digitlab.data.TensorSet;
@@ -38,7 +39,10 @@ public final class Report {
     private static final int GALLERY = 48;
 
     /** What the report needs beyond the model: the data, the test image to dissect, the t-SNE sample size. */
-    public record Options(int imageIndex, int tsnePoints, long seed) {}
+    public record Options(int imageIndex, int tsnePoints, long seed) {
+        /** The first test image's feature maps; 2,000 points per t-SNE (about 12 s on two cores, docs/PERFORMANCE.md). */
+        public static final Options DEFAULT = new Options(0, 2000, 1);
+    }
 
     /** The figures a test or a user may want back, besides the files. */
     public record Result(Path html, double accuracy, Map<String, Double> tsneKnn) {}
@@ -47,13 +51,10 @@ public final class Report {
 
     public static Result write(Path modelDir, Path out, Digits train, Digits test, Options o, Consumer<String> log)
             throws IOException {
-        if (o.imageIndex() < 0 || o.imageIndex() >= test.size()) {
-            throw new dev.digitlab.DigitlabException("--image-index must be 0-" + (test.size() - 1) + ", got " + o.imageIndex());
-        }
-        if (o.tsnePoints() < 10 || o.tsnePoints() > Math.min(Tsne.MAX_POINTS, test.size())) {
-            throw new dev.digitlab.DigitlabException("--tsne-points must be 10-" + Math.min(Tsne.MAX_POINTS, test.size())
-                    + ", got " + o.tsnePoints());
-        }
+        BadSetting.check(o.imageIndex() >= 0 && o.imageIndex() < test.size(), "imageIndex",
+                "must be 0-" + (test.size() - 1) + ", got " + o.imageIndex());
+        BadSetting.check(o.tsnePoints() >= 10 && o.tsnePoints() <= Math.min(Tsne.MAX_POINTS, test.size()), "tsnePoints",
+                "must be 10-" + Math.min(Tsne.MAX_POINTS, test.size()) + ", got " + o.tsnePoints());
         Files.createDirectories(out);
         Html html = new Html();
         try (NDManager manager = NDManager.newBaseManager(); ModelFolder.Loaded model = ModelFolder.load(modelDir, manager)) {

@@ -5,7 +5,7 @@ package dev.digitlab.train;
  * half a cosine from lr to 0; {@code onecycle}: PyTorch's OneCycleLR defaults (warm up from lr/25 over the first
  * 30 % of steps, then cosine down to lr/25e4).
  */
-public record LrSchedule(String kind, double lr, int stepsPerEpoch, int totalSteps, int stepEpochs, double gamma) {
+public record LrSchedule(TrainConfig.Schedule kind, double lr, int stepsPerEpoch, int totalSteps, int stepEpochs, double gamma) {
 
     public static LrSchedule of(TrainConfig c, int stepsPerEpoch) {
         return new LrSchedule(c.lrSchedule(), c.lr(), stepsPerEpoch, stepsPerEpoch * c.epochs(), c.stepEpochs(), c.gamma());
@@ -15,11 +15,10 @@ public record LrSchedule(String kind, double lr, int stepsPerEpoch, int totalSte
     public float at(long t) {
         double progress = Math.min(1.0, t / (double) Math.max(1, totalSteps));
         double rate = switch (kind) {
-            case "none" -> lr;
-            case "step" -> lr * Math.pow(gamma, (t / stepsPerEpoch) / stepEpochs);
-            case "cosine" -> lr * 0.5 * (1 + Math.cos(Math.PI * progress));
-            case "onecycle" -> oneCycle(progress);
-            default -> throw new IllegalStateException(kind);
+            case NONE -> lr;
+            case STEP -> lr * Math.pow(gamma, (t / stepsPerEpoch) / stepEpochs);
+            case COSINE -> lr * 0.5 * (1 + Math.cos(Math.PI * progress));
+            case ONECYCLE -> oneCycle(progress);
         };
         return (float) rate;
     }

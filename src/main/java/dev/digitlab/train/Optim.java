@@ -37,7 +37,7 @@ public final class Optim implements AutoCloseable {
         for (Pair<String, Parameter> p : parameters) {
             NDArray weight = p.getValue().getArray();
             try (NDArray grad = weight.getGradient()) { // a fresh handle each call: close it or it piles up
-                if (config.optimizer().equals("adam")) {
+                if (config.optimizer() == TrainConfig.Optimizer.ADAM) {
                     adam(p.getKey(), weight, grad, lr);
                 } else {
                     sgd(p.getKey(), weight, grad, lr);
@@ -77,8 +77,14 @@ public final class Optim implements AutoCloseable {
         return schedule.at(step);
     }
 
-    /** Moments as one encoded NDList, each array named {@code m/<parameter>} or {@code v/<parameter>}. */
+    /**
+     * Moments as one encoded NDList, each array named {@code m/<parameter>} or {@code v/<parameter>}; no bytes before
+     * the first step (DJL cannot decode an empty list).
+     */
     public byte[] encodeState() {
+        if (first.isEmpty() && second.isEmpty()) {
+            return new byte[0];
+        }
         NDList list = new NDList();
         first.forEach((k, v) -> {
             v.setName("m/" + k);
@@ -92,12 +98,15 @@ public final class Optim implements AutoCloseable {
     }
 
     public void restoreState(byte[] encoded, long stepCount) {
+        this.step = stepCount;
+        if (encoded.length == 0) {
+            return;
+        }
         NDList list = NDList.decode(manager, encoded);
         for (NDArray a : list) {
             String n = a.getName();
             (n.startsWith("m/") ? first : second).put(n.substring(2), a);
         }
-        this.step = stepCount;
     }
 
     @Override

@@ -1,44 +1,94 @@
 package dev.digitlab.train;
 
+import static dev.digitlab.BadSetting.check;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.digitlab.DigitlabException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.digitlab.Choice;
 import dev.digitlab.data.Augmentation;
+import dev.digitlab.data.Normalization;
+import dev.digitlab.model.Devices;
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Set;
 
 /**
- * Everything that decides a training run, as saved in the checkpoint and the model sidecar.
- * {@code limit} trains on the first {@code limit} images only (0 = all): for quick runs and tests.
- * {@code augmentation} is null when training images are used as they are (and in files from before it existed).
+ * Everything that decides a training run, as saved in the checkpoint and the model sidecar. Build one with
+ * {@link #builder()}, whose fields start at the shipped defaults ({@link Builder} says why each is what it is).
  */
 public record TrainConfig(
-        String model, String dataset, String dataFile, int epochs, int batchSize, double lr, String optimizer,
-        double momentum, double weightDecay, double beta1, double beta2, String lrSchedule, int stepEpochs,
-        double gamma, double valSplit, long seed, String normalize, int patience, String device, int limit,
-        Augmentation augmentation) {
+        String model, String dataset, String dataFile, int epochs, int batchSize, double lr, Optimizer optimizer,
+        double momentum, double weightDecay, double beta1, double beta2, Schedule lrSchedule, int stepEpochs,
+        double gamma, double valSplit, long seed, Normalization.Method normalize, int patience, Devices.Choice device,
+        int limit, Augmentation augmentation) {
 
-    static final List<String> OPTIMIZERS = List.of("adam", "sgd");
-    static final List<String> SCHEDULES = List.of("none", "step", "cosine", "onecycle");
+    /** The shipped defaults: what {@code digitlab train} runs with no options. */
+    public static final TrainConfig DEFAULT = builder().build();
 
-    /** Rejects nonsense before any work is done, naming the option. */
+    public enum Optimizer {
+        ADAM, SGD;
+
+        @JsonValue
+        @Override
+        public String toString() {
+            return Choice.label(this);
+        }
+
+        @JsonCreator
+        public static Optimizer parse(String text) {
+            return Choice.parse(Optimizer.class, text, "optimizer");
+        }
+    }
+
+    /** How the learning rate moves over the run (LrSchedule computes it). */
+    public enum Schedule {
+        NONE, STEP, COSINE, ONECYCLE;
+
+        @JsonValue
+        @Override
+        public String toString() {
+            return Choice.label(this);
+        }
+
+        @JsonCreator
+        public static Schedule parse(String text) {
+            return Choice.parse(Schedule.class, text, "lrSchedule");
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** Rejects nonsense before any work is done, naming the setting. */
     public TrainConfig validate() {
-        check(epochs >= 1, "--epochs must be at least 1, got " + epochs);
-        check(batchSize >= 1, "--batch-size must be at least 1, got " + batchSize);
-        check(lr > 0 && Double.isFinite(lr), "--lr must be a positive number, got " + lr);
-        check(OPTIMIZERS.contains(optimizer), "--optimizer must be adam or sgd, got '" + optimizer + "'");
-        check(momentum >= 0 && momentum < 1, "--momentum must be in [0, 1), got " + momentum);
-        check(weightDecay >= 0 && Double.isFinite(weightDecay), "--weight-decay must be >= 0, got " + weightDecay);
-        check(beta1 >= 0 && beta1 < 1, "--beta1 must be in [0, 1), got " + beta1);
-        check(beta2 >= 0 && beta2 < 1, "--beta2 must be in [0, 1), got " + beta2);
-        check(SCHEDULES.contains(lrSchedule), "--lr-schedule must be one of none, step, cosine, onecycle, got '"
-                + lrSchedule + "'");
-        check(stepEpochs >= 1, "--lr-step-epochs must be at least 1, got " + stepEpochs);
-        check(gamma > 0 && gamma <= 1, "--lr-gamma must be in (0, 1], got " + gamma);
-        check(valSplit >= 0 && valSplit < 1, "--val-split must be in [0, 1), got " + valSplit);
-        check(patience >= 0, "--patience must be >= 0 (0 = no early stopping), got " + patience);
-        check(List.of("cpu", "gpu", "auto").contains(device), "--device must be cpu, gpu or auto, got '" + device + "'");
-        check(limit >= 0, "--limit must be >= 0, got " + limit);
+        check(model != null, "model", "must be given");
+        check(epochs >= 1, "epochs", "must be at least 1, got " + epochs);
+        check(batchSize >= 1, "batchSize", "must be at least 1, got " + batchSize);
+        check(lr > 0 && Double.isFinite(lr), "lr", "must be a positive number, got " + lr);
+        check(momentum >= 0 && momentum < 1, "momentum", "must be in [0, 1), got " + momentum);
+        check(weightDecay >= 0 && Double.isFinite(weightDecay), "weightDecay", "must be >= 0, got " + weightDecay);
+        check(beta1 >= 0 && beta1 < 1, "beta1", "must be in [0, 1), got " + beta1);
+        check(beta2 >= 0 && beta2 < 1, "beta2", "must be in [0, 1), got " + beta2);
+        check(stepEpochs >= 1, "stepEpochs", "must be at least 1, got " + stepEpochs);
+        check(gamma > 0 && gamma <= 1, "gamma", "must be in (0, 1], got " + gamma);
+        check(valSplit >= 0 && valSplit < 1, "valSplit", "must be in [0, 1), got " + valSplit);
+        check(patience >= 0, "patience", "must be >= 0 (0 = no early stopping), got " + patience);
+        check(patience == 0 || valSplit > 0, "patience", "needs a validation set: give {@valSplit} above 0");
+        check(limit >= 0, "limit", "must be >= 0, got " + limit);
+        check(optimizer != null, "optimizer", "must be given");
+        check(lrSchedule != null, "lrSchedule", "must be given");
+        check(normalize != null, "normalize", "must be given");
+        check(device != null, "device", "must be given");
         if (augmentation != null) {
             augmentation.validate();
         }
@@ -48,27 +98,121 @@ public record TrainConfig(
     /** The configuration a sidecar or checkpoint recorded, or null if this digitlab cannot read it. */
     public static TrainConfig fromJson(JsonNode json) {
         try {
-            return new ObjectMapper().treeToValue(json, TrainConfig.class);
+            return JSON.treeToValue(json, TrainConfig.class);
         } catch (JsonProcessingException | IllegalArgumentException e) {
             return null;
         }
     }
 
-    private static void check(boolean ok, String message) {
-        if (!ok) {
-            throw new DigitlabException(message);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Every setting's name, as files store it and error messages name it. */
+    public static final List<String> SETTINGS = java.util.Arrays.stream(TrainConfig.class.getRecordComponents())
+            .map(java.lang.reflect.RecordComponent::getName).toList();
+
+    /** Settings a run may change when it continues: more epochs, other patience, another device. */
+    static final Set<String> CHANGEABLE = Set.of("epochs", "patience", "device");
+
+    /**
+     * The configuration a run saved in {@code where} continues with: the saved one, except for the settings in
+     * {@code given} (those the user named explicitly), taken from {@code requested}. A given setting that would make
+     * the run another run (a new model, rate, seed, ...) is refused, naming the setting and its saved value; epochs
+     * may only grow.
+     */
+    public TrainConfig continuedWith(TrainConfig requested, Set<String> given, String where) {
+        ObjectNode saved = JSON.valueToTree(this);
+        ObjectNode wanted = JSON.valueToTree(requested);
+        for (String setting : given) {
+            if (!saved.has(setting) || saved.get(setting).equals(wanted.get(setting))) {
+                continue;
+            }
+            check(CHANGEABLE.contains(setting), setting, "cannot change when " + where + " continues (it was started with "
+                    + saved.get(setting) + "); start a new run to change it");
+            check(!setting.equals("epochs") || requested.epochs() >= epochs, setting, "can only grow when " + where
+                    + " continues (it was started for " + epochs + ")");
+            saved.set(setting, wanted.get(setting));
         }
+        return fromJson(saved).validate();
+    }
+
+    /** The settings whose values differ from {@code other}'s, as "name: mine -> other's". */
+    public List<String> differences(TrainConfig other) {
+        ObjectNode mine = JSON.valueToTree(this);
+        ObjectNode theirs = JSON.valueToTree(other);
+        List<String> out = new ArrayList<>();
+        for (Iterator<String> it = mine.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!mine.get(f).equals(theirs.get(f))) {
+                out.add(f + ": " + mine.get(f) + " -> " + theirs.get(f));
+            }
+        }
+        return out;
     }
 
     public TrainConfig withSeed(long newSeed) {
-        return new TrainConfig(model, dataset, dataFile, epochs, batchSize, lr, optimizer, momentum, weightDecay,
-                beta1, beta2, lrSchedule, stepEpochs, gamma, valSplit, newSeed, normalize, patience, device, limit,
-                augmentation);
+        return toBuilder().seed(newSeed).build();
     }
 
-    public TrainConfig withEpochs(int newEpochs) {
-        return new TrainConfig(model, dataset, dataFile, newEpochs, batchSize, lr, optimizer, momentum, weightDecay,
-                beta1, beta2, lrSchedule, stepEpochs, gamma, valSplit, seed, normalize, patience, device, limit,
-                augmentation);
+    /** Named settings with the shipped defaults, each with the reason it is the default. */
+    public static final class Builder {
+        private String model = "lenet5";            // the write-ups' network: what a newcomer compares with
+        private String dataset = "mnist";
+        private String dataFile = null;             // a Kaggle train.csv instead of the IDX files
+        private int epochs = 5;                     // LeNet-5 is within 0.3 points of its best after five
+        private int batchSize = 32;                 // the write-ups' batch; smaller batches generalise better here
+        private double lr = 1e-3;                   // Adam's own default, and the write-ups'
+        private Optimizer optimizer = Optimizer.ADAM;
+        private double momentum = 0.9;              // for SGD: the usual value, the deep-cnn recipe's
+        private double weightDecay = 0;
+        private double beta1 = 0.9;                 // Adam's published defaults
+        private double beta2 = 0.999;
+        private Schedule lrSchedule = Schedule.NONE;
+        private int stepEpochs = 3;                 // step schedule: a drop every three epochs
+        private double gamma = 0.1;                 // ... by a factor of ten
+        private double valSplit = 0.2;              // 48,000 / 12,000: validation picks best/ and drives --patience
+        private long seed = 1;
+        private Normalization.Method normalize = Normalization.Method.MNIST; // the training set's own mean and std
+        private int patience = 0;                   // no early stopping unless asked
+        private Devices.Choice device = Devices.Choice.AUTO; // a GPU when the engine sees one
+        private int limit = 0;                      // all training images
+        private Augmentation augmentation = null;   // images as they are
+
+        private Builder() {}
+
+        private Builder(TrainConfig c) {
+            model = c.model; dataset = c.dataset; dataFile = c.dataFile; epochs = c.epochs; batchSize = c.batchSize;
+            lr = c.lr; optimizer = c.optimizer; momentum = c.momentum; weightDecay = c.weightDecay; beta1 = c.beta1;
+            beta2 = c.beta2; lrSchedule = c.lrSchedule; stepEpochs = c.stepEpochs; gamma = c.gamma; valSplit = c.valSplit;
+            seed = c.seed; normalize = c.normalize; patience = c.patience; device = c.device; limit = c.limit;
+            augmentation = c.augmentation;
+        }
+
+        public Builder model(String v) { model = v; return this; }
+        public Builder dataset(String v) { dataset = v; return this; }
+        public Builder dataFile(String v) { dataFile = v; return this; }
+        public Builder epochs(int v) { epochs = v; return this; }
+        public Builder batchSize(int v) { batchSize = v; return this; }
+        public Builder lr(double v) { lr = v; return this; }
+        public Builder optimizer(Optimizer v) { optimizer = v; return this; }
+        public Builder momentum(double v) { momentum = v; return this; }
+        public Builder weightDecay(double v) { weightDecay = v; return this; }
+        public Builder beta1(double v) { beta1 = v; return this; }
+        public Builder beta2(double v) { beta2 = v; return this; }
+        public Builder lrSchedule(Schedule v) { lrSchedule = v; return this; }
+        public Builder stepEpochs(int v) { stepEpochs = v; return this; }
+        public Builder gamma(double v) { gamma = v; return this; }
+        public Builder valSplit(double v) { valSplit = v; return this; }
+        public Builder seed(long v) { seed = v; return this; }
+        public Builder normalize(Normalization.Method v) { normalize = v; return this; }
+        public Builder patience(int v) { patience = v; return this; }
+        public Builder device(Devices.Choice v) { device = v; return this; }
+        public Builder limit(int v) { limit = v; return this; }
+        public Builder augmentation(Augmentation v) { augmentation = v; return this; }
+
+        public TrainConfig build() {
+            return new TrainConfig(model, dataset, dataFile, epochs, batchSize, lr, optimizer, momentum, weightDecay,
+                    beta1, beta2, lrSchedule, stepEpochs, gamma, valSplit, seed, normalize, patience, device, limit,
+                    augmentation);
+        }
     }
 }

@@ -29,6 +29,12 @@ class FashionTest {
                 "--epochs", "1", "--limit", "3000", "--no-progress", "--out", model.toString());
         assertThat(train.exitCode()).as(train.err()).isZero();
         assertThat(dev.digitlab.model.ModelFolder.readSidecar(model).classNames()).startsWith("T-shirt/top", "Trouser", "Pullover");
+        // continued without --dataset: the run's own data set, not the default MNIST
+        CliRun more = CliRun.of("train", "--resume", model.toString(), "--epochs", "2", "--data-dir", data.toString());
+        assertThat(more.exitCode()).as(more.err()).isZero();
+        assertThat(dev.digitlab.train.History.read(model)).hasSize(2);
+        assertThat(dev.digitlab.model.ModelFolder.readSidecar(model).training().get("dataset").asText()).isEqualTo("fashion");
+        assertThat(dev.digitlab.model.ModelFolder.readSidecar(model).classNames()).startsWith("T-shirt/top");
 
         CliRun eval = CliRun.of("evaluate", "--model", model.toString(), "--data-dir", data.toString());
         assertThat(eval.exitCode()).as(eval.err()).isZero();
@@ -38,6 +44,8 @@ class FashionTest {
         assertThat(report.exitCode()).as(report.err()).isZero();
         assertThat(Files.readString(model.resolve("report/index.html"))).contains("Ankle boot").contains("T-shirt/top");
 
+        // serve's feedback goes with the model's own data set unless --feedback says otherwise
+        assertThat(ServeCommand.datasetOf(model)).isEqualTo(dev.digitlab.data.Dataset.FASHION);
         try (Server server = new Server(new ModelPool(List.of(model), 1), dir.resolve("feedback.csv")).start("127.0.0.1", 0)) {
             HttpClient http = HttpClient.newHttpClient();
             String models = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/api/models")).build(),

@@ -35,7 +35,7 @@ class RealMnistTest {
 
     @Test
     void ownMeanAndStdAreTheFamousOnes() {
-        Normalization n = Normalization.of("mnist", mnist.train());
+        Normalization n = Normalization.of(Normalization.Method.MNIST, mnist.train());
         assertThat(n.mean()).isCloseTo(0.1307, within(5e-5));
         assertThat(n.std()).isCloseTo(0.3081, within(5e-5));
     }

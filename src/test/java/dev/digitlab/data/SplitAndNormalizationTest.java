@@ -56,13 +56,13 @@ class SplitAndNormalizationTest {
         byte[] px = new byte[784 * 2];
         Arrays.fill(px, 0, 784, (byte) 255); // half white, half black: mean 0.5, std 0.5
         Digits d = new Digits(px, new byte[] {0, 1}, 2, 28, 28, List.of("a", "b"), "t");
-        Normalization own = Normalization.of("mnist", d);
+        Normalization own = Normalization.of(Normalization.Method.MNIST, d);
         assertThat(own.mean()).isCloseTo(0.5, within(1e-9));
         assertThat(own.std()).isCloseTo(0.5, within(1e-9));
-        assertThat(Normalization.of("half", d).apply(255)).isEqualTo(1f);
-        assertThat(Normalization.of("half", d).apply(0)).isEqualTo(-1f);
-        assertThat(Normalization.of("none", d).apply(51)).isCloseTo(0.2f, within(1e-6f));
-        assertThatThrownBy(() -> Normalization.of("zscore", d)).isInstanceOf(DigitlabException.class)
+        assertThat(Normalization.of(Normalization.Method.HALF, d).apply(255)).isEqualTo(1f);
+        assertThat(Normalization.of(Normalization.Method.HALF, d).apply(0)).isEqualTo(-1f);
+        assertThat(Normalization.of(Normalization.Method.NONE, d).apply(51)).isCloseTo(0.2f, within(1e-6f));
+        assertThatThrownBy(() -> Normalization.Method.parse("zscore")).isInstanceOf(DigitlabException.class)
                 .hasMessageContaining("'zscore'");
     }
 }

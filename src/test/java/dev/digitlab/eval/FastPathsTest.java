@@ -37,7 +37,7 @@ class FastPathsTest {
         int[] order = range(TEST.size());
         Split.shuffle(order, new Random(3));
         try (NDManager m = NDManager.newBaseManager();
-             TensorSet set = new TensorSet(m, TEST, 2, Normalization.of("mnist", TEST));
+             TensorSet set = new TensorSet(m, TEST, 2, Normalization.of(Normalization.Method.MNIST, TEST));
              TensorSet.Shuffled epoch = set.shuffled(m, order)) {
             NDArray sliced = epoch.images(m, 100, 164);
             NDArray picked = set.images(m, order, 100, 164);
@@ -52,7 +52,7 @@ class FastPathsTest {
         for (String name : List.of("lenet5", "dropout-cnn", "fast-cnn")) {
             try (NDManager m = NDManager.newBaseManager();
                  Net net = Net.create(Models.create(name), m, 5);
-                 TensorSet set = new TensorSet(m, TEST, net.architecture().padding(), Normalization.of("mnist", TEST))) {
+                 TensorSet set = new TensorSet(m, TEST, net.architecture().padding(), Normalization.of(Normalization.Method.MNIST, TEST))) {
                 NDArray x = set.images(m, 0, 40); // a batch: oneDNN, channels-last
                 List<NDArray> batch = net.forwardLayers(x);
                 assertThat(net.forward(x, false).toFloatArray()).as(name)

@@ -7,6 +7,7 @@ import dev.digitlab.DigitlabException;
 import dev.digitlab.TestData;
 import dev.digitlab.data.Augmentation;
 import dev.digitlab.data.Digits;
+import dev.digitlab.model.Devices;
 import dev.digitlab.model.ModelFolder;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,19 +22,20 @@ class TrainerTest {
     Path dir;
 
     static TrainConfig config(String model, String optimizer, String schedule, int epochs, int limit) {
-        return new TrainConfig(model, "mnist", null, epochs, 32, optimizer.equals("sgd") ? 0.01 : 1e-3, optimizer,
-                0.9, 0, 0.9, 0.999, schedule, 1, 0.5, 0.2, 3, "mnist", 0, "cpu", limit, null);
+        return TrainConfig.builder().model(model).epochs(epochs).batchSize(32).valSplit(0.2).lr(optimizer.equals("sgd") ? 0.01 : 1e-3)
+                .optimizer(TrainConfig.Optimizer.parse(optimizer)).lrSchedule(TrainConfig.Schedule.parse(schedule))
+                .stepEpochs(1).gamma(0.5).seed(3).device(Devices.Choice.CPU).limit(limit).build();
     }
 
     static TrainConfig augmented(TrainConfig c) {
-        return new TrainConfig(c.model(), c.dataset(), c.dataFile(), c.epochs(), c.batchSize(), c.lr(), c.optimizer(),
-                c.momentum(), c.weightDecay(), c.beta1(), c.beta2(), c.lrSchedule(), c.stepEpochs(), c.gamma(),
-                c.valSplit(), c.seed(), c.normalize(), c.patience(), c.device(), c.limit(), Augmentation.DEFAULT);
+        return c.toBuilder().augmentation(Augmentation.DEFAULT).build();
     }
 
+    /** A run as the command line makes it: a fresh folder, or the saved one continued; the log and the folder listen. */
     static Trainer.Result train(TrainConfig c, Path out, boolean resume, List<String> log) throws IOException {
         Digits test = TestData.mnist().test().subset(java.util.stream.IntStream.range(0, 2000).toArray());
-        return Trainer.run(c, TestData.mnist().train(), test, out, resume, false, log::add);
+        RunFolder folder = resume ? RunFolder.resume(out, c) : RunFolder.fresh(out);
+        return Trainer.run(c, TestData.mnist().train(), test, folder.checkpoint(), List.of(new TrainingLog(log::add), folder));
     }
 
     /** The figures that must repeat exactly; times and durations may not. */
@@ -119,19 +121,18 @@ class TrainerTest {
         train(config("mlp", "adam", "none", 1, 500), out, false, new ArrayList<>());
         assertThatThrownBy(() -> train(config("lenet5", "adam", "none", 1, 500), out, false, new ArrayList<>()))
                 .isInstanceOf(DigitlabException.class)
-                .hasMessage(out + " already holds a mlp run; continue it with --resume " + out + " or choose another --out");
+                .hasMessage(out + " already holds a mlp run; continue it with resume " + out + " or choose another out");
     }
 
     @Test
-    void nonsenseHyperParametersAreRejected() {
-        assertThatThrownBy(() -> config("lenet5", "adam", "none", 0, 0).validate()).hasMessage("--epochs must be at least 1, got 0");
-        assertThatThrownBy(() -> config("lenet5", "rmsprop", "none", 1, 0).validate()).hasMessageContaining("--optimizer must be adam or sgd");
-        assertThatThrownBy(() -> config("lenet5", "adam", "linear", 1, 0).validate()).hasMessageContaining("--lr-schedule");
+    void nonsenseHyperParametersAreRejectedNamingTheSetting() {
+        assertThatThrownBy(() -> config("lenet5", "adam", "none", 0, 0).validate()).hasMessage("epochs must be at least 1, got 0");
+        assertThatThrownBy(() -> config("lenet5", "rmsprop", "none", 1, 0)).hasMessageContaining("optimizer must be one of adam, sgd");
+        assertThatThrownBy(() -> config("lenet5", "adam", "linear", 1, 0)).hasMessageContaining("lrSchedule");
         TrainConfig c = config("lenet5", "adam", "none", 1, 0);
         for (var bad : List.of(new Augmentation(200, 0.1, 0.1), new Augmentation(10, 1.5, 0.1), new Augmentation(10, 0.1, -0.1))) {
-            assertThatThrownBy(() -> new TrainConfig(c.model(), c.dataset(), c.dataFile(), 1, 32, 1e-3, "adam", 0.9, 0,
-                    0.9, 0.999, "none", 1, 0.1, 0.2, 1, "mnist", 0, "cpu", 0, bad).validate())
-                    .hasMessageMatching("--(rotate|zoom|shift) must be in .*");
+            assertThatThrownBy(() -> c.toBuilder().augmentation(bad).build().validate())
+                    .hasMessageMatching("(rotate|zoom|shift) must be in .*");
         }
     }
 
@@ -140,14 +141,14 @@ class TrainerTest {
         TrainConfig base = config("lenet5", "adam", "none", 10, 0);
         LrSchedule none = LrSchedule.of(base, 100);
         assertThat(none.at(0)).isEqualTo(none.at(999)).isEqualTo(1e-3f);
-        LrSchedule step = new LrSchedule("step", 1e-3, 100, 1000, 3, 0.1);
+        LrSchedule step = new LrSchedule(TrainConfig.Schedule.STEP, 1e-3, 100, 1000, 3, 0.1);
         assertThat(step.at(299)).isEqualTo(1e-3f);
         assertThat((double) step.at(300)).isCloseTo(1e-4, org.assertj.core.data.Offset.offset(1e-9));
-        LrSchedule cosine = new LrSchedule("cosine", 1e-3, 100, 1000, 3, 0.1);
+        LrSchedule cosine = new LrSchedule(TrainConfig.Schedule.COSINE, 1e-3, 100, 1000, 3, 0.1);
         assertThat(cosine.at(0)).isEqualTo(1e-3f);
         assertThat((double) cosine.at(500)).isCloseTo(5e-4, org.assertj.core.data.Offset.offset(1e-9));
         assertThat((double) cosine.at(1000)).isCloseTo(0, org.assertj.core.data.Offset.offset(1e-12));
-        LrSchedule one = new LrSchedule("onecycle", 1e-3, 100, 1000, 3, 0.1);
+        LrSchedule one = new LrSchedule(TrainConfig.Schedule.ONECYCLE, 1e-3, 100, 1000, 3, 0.1);
         assertThat((double) one.at(0)).isCloseTo(4e-5, org.assertj.core.data.Offset.offset(1e-9));
         assertThat((double) one.at(300)).isCloseTo(1e-3, org.assertj.core.data.Offset.offset(1e-9));
         assertThat(one.at(999)).isLessThan(1e-6f);

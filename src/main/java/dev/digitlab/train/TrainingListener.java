@@ -1,0 +1,41 @@
+package dev.digitlab.train;
+
+import dev.digitlab.data.Digits;
+import dev.digitlab.data.Normalization;
+import dev.digitlab.model.Net;
+import java.util.function.Function;
+
+/**
+ * What happens around the training loop, outside it (as DJL's TrainingListener): the run folder, the console
+ * lines, a progress bar, a dashboard, TensorBoard logs. Listeners are called in the order given, on the training
+ * thread; one that throws stops the run there.
+ */
+public interface TrainingListener {
+
+    /** The run begins, or continues after {@code epochsDone} epochs from {@code checkpoint}. */
+    record Start(TrainConfig config, Net net, Normalization norm, Digits trainPart, int validationSize, int stepsPerEpoch,
+                 int epochsDone, Checkpoint checkpoint) {}
+
+    /** A training step ended: its batch's mean loss, how many of its images the model got right, and the rate used. */
+    record Step(int epoch, int step, int stepsPerEpoch, int images, double loss, int correct, double lr) {}
+
+    /**
+     * An epoch ended. {@code improved}: the watched loss (validation, else training) is the best so far, so this
+     * model is the best one. {@code checkpoint}: everything needed to continue after this epoch.
+     */
+    record Epoch(EpochStats stats, Net net, boolean improved, Checkpoint checkpoint) {}
+
+    /**
+     * The run ended (after its last epoch or an early stop); {@code test} scores any network on the test set (null
+     * without one).
+     */
+    record Finish(Trainer.Result result, Net net, boolean earlyStop, Function<Net, Trainer.Score> test) {}
+
+    default void started(Start start) {}
+
+    default void step(Step step) {}
+
+    default void epochEnded(Epoch epoch) {}
+
+    default void finished(Finish finish) {}
+}

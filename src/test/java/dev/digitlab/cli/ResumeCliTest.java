@@ -1,0 +1,83 @@
+package dev.digitlab.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.digitlab.TestData;
+import dev.digitlab.train.History;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A saved run's settings hold when it continues; options given explicitly change it only where that keeps it the
+ * same run (more epochs, other patience or device), and anything else is refused with the setting and its saved value.
+ */
+class ResumeCliTest {
+    @TempDir
+    static Path shared;
+    static Path run;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void oneEpoch() {
+        run = shared.resolve("run");
+        CliRun r = CliRun.of("train", "--model", "mlp", "--epochs", "2", "--lr", "3e-3", "--limit", "900", "--no-progress",
+                "--out", run.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+    }
+
+    @Test
+    void givenOptionsThatWouldMakeAnotherRunAreRefused() {
+        CliRun lr = CliRun.of("train", "--resume", run.toString(), "--lr", "0.1");
+        assertThat(lr.exitCode()).isEqualTo(1);
+        assertThat(lr.err().strip()).isEqualTo("digitlab: error: --lr cannot change when the run in " + run
+                + " continues (it was started with 0.003); start a new run to change it");
+        CliRun fewer = CliRun.of("train", "--resume", run.toString(), "--epochs", "1");
+        assertThat(fewer.err().strip()).isEqualTo("digitlab: error: --epochs can only grow when the run in " + run
+                + " continues (it was started for 2)");
+        CliRun model = CliRun.of("train", "--resume", run.toString(), "--model", "lenet5");
+        assertThat(model.err()).contains("--model cannot change");
+        CliRun same = CliRun.of("train", "--resume", run.toString(), "--lr", "3e-3", "--model", "mlp");
+        assertThat(same.exitCode()).as(same.err()).isZero(); // given, but the saved values: nothing changes
+    }
+
+    @Test
+    void moreEpochsContinueTheRunWithItsOwnSettings() throws Exception {
+        Path copy = dir.resolve("copy");
+        copyTree(run, copy);
+        CliRun r = CliRun.of("train", "--resume", copy.toString(), "--epochs", "3");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.err()).contains("resuming after epoch 2 of 3").contains("training mlp on 720 images")
+                .contains("lr 0.003");
+        assertThat(History.read(copy)).hasSize(3);
+    }
+
+    @Test
+    void aKaggleRunContinuesOnItsCsv() throws Exception {
+        Path file = Files.writeString(dir.resolve("train.csv"), ModelCliTest.kaggleCsv(TestData.mnist().train(), 500, true));
+        Path out = dir.resolve("kaggle");
+        CliRun first = CliRun.of("train", "--data", file.toString(), "--model", "mlp", "--epochs", "1", "--no-progress",
+                "--out", out.toString());
+        assertThat(first.exitCode()).as(first.err()).isZero();
+        CliRun more = CliRun.of("train", "--resume", out.toString(), "--epochs", "2");
+        assertThat(more.exitCode()).as(more.err()).isZero();
+        assertThat(more.err()).contains("training mlp on 400 images (100 for validation)").doesNotContain("60000");
+    }
+
+    private static void copyTree(Path from, Path to) throws Exception {
+        try (var files = Files.walk(from)) {
+            for (Path p : files.toList()) {
+                Path t = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(t);
+                } else {
+                    Files.copy(p, t);
+                }
+            }
+        }
+    }
+}
