@@ -8,6 +8,11 @@ import java.util.List;
  * 47 MB), with their labels. Nothing here makes one Java object per image; batches are cut from the arrays.
  */
 public final class Digits {
+    /** The side of every image digitlab reads (MNIST's), its pixel count, and the number of classes. */
+    public static final int SIDE = 28;
+    public static final int PIXELS = SIDE * SIDE;
+    public static final int CLASSES = 10;
+
     private final byte[] pixels;
     private final byte[] labels; // null for an unlabelled set (a Kaggle test file)
     private final int count;

@@ -15,7 +15,6 @@ import javax.imageio.ImageIO;
  * centre of mass sits in the middle. The one implementation used by predict and the web page.
  */
 public final class ImagePrep {
-    public static final int SIZE = 28;
     private static final int BOX = 20;
     private static final long MAX_PIXELS = 40_000_000; // a decompression bomb is refused before it is decoded
 
@@ -100,7 +99,7 @@ public final class ImagePrep {
                 }
             }
         }
-        byte[] out = new byte[SIZE * SIZE];
+        byte[] out = new byte[Digits.PIXELS];
         if (x1 < 0) {
             return out; // no ink at all
         }
@@ -181,13 +180,13 @@ public final class ImagePrep {
         // MNIST put the centre of mass on pixel (14, 14); measured on the test set, this beats 13.5 and sub-pixel shifts.
         int ox = (int) Math.round(14 - cx);
         int oy = (int) Math.round(14 - cy);
-        byte[] out = new byte[SIZE * SIZE];
+        byte[] out = new byte[Digits.PIXELS];
         for (int y = 0; y < sh; y++) {
             for (int x = 0; x < sw; x++) {
                 int tx = x + ox;
                 int ty = y + oy;
-                if (tx >= 0 && ty >= 0 && tx < SIZE && ty < SIZE) {
-                    out[ty * SIZE + tx] = (byte) Math.round(Math.min(255, box[y][x]));
+                if (tx >= 0 && ty >= 0 && tx < Digits.SIDE && ty < Digits.SIDE) {
+                    out[ty * Digits.SIDE + tx] = (byte) Math.round(Math.min(255, box[y][x]));
                 }
             }
         }

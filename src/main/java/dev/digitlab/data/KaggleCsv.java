@@ -14,7 +14,6 @@ import java.util.List;
  * {@code label,pixel0..pixel783} for training files and {@code pixel0..pixel783} for test files.
  */
 public final class KaggleCsv {
-    private static final int PIXELS = 28 * 28;
 
     private KaggleCsv() {}
 
@@ -26,7 +25,7 @@ public final class KaggleCsv {
                 throw new DigitlabException(file + ": empty file (expected a header line)");
             }
             boolean labelled = checkHeader(file, header.strip());
-            int fields = labelled ? PIXELS + 1 : PIXELS;
+            int fields = labelled ? Digits.PIXELS + 1 : Digits.PIXELS;
             ByteSink pixels = new ByteSink(Math.max(1024, (int) Math.min(Files.size(file) / 2, Integer.MAX_VALUE - 8)));
             ByteSink labels = new ByteSink(1024);
             int row = 1; // line numbers as an editor shows them: the header is line 1
@@ -47,11 +46,11 @@ public final class KaggleCsv {
                     pixels.add((byte) values[i]);
                 }
             }
-            int count = pixels.size / PIXELS;
+            int count = pixels.size / Digits.PIXELS;
             if (count == 0) {
                 throw new DigitlabException(file + ": no data rows after the header");
             }
-            return new Digits(pixels.toArray(), labelled ? labels.toArray() : null, count, 28, 28, classNames,
+            return new Digits(pixels.toArray(), labelled ? labels.toArray() : null, count, Digits.SIDE, Digits.SIDE, classNames,
                     file.toString());
         } catch (NoSuchFileException e) {
             throw new DigitlabException(file + ": no such file");
@@ -63,12 +62,12 @@ public final class KaggleCsv {
     private static boolean checkHeader(Path file, String header) {
         String[] names = header.split(",", -1);
         boolean labelled = names.length > 0 && names[0].strip().equals("label");
-        int expected = labelled ? PIXELS + 1 : PIXELS;
+        int expected = labelled ? Digits.PIXELS + 1 : Digits.PIXELS;
         if (names.length != expected) {
             throw new DigitlabException(file + ": header has " + names.length + " columns; expected 'label,pixel0..pixel783'"
                     + " (training) or 'pixel0..pixel783' (test)");
         }
-        for (int i = 0; i < PIXELS; i++) {
+        for (int i = 0; i < Digits.PIXELS; i++) {
             String name = names[labelled ? i + 1 : i].strip();
             if (!name.equals("pixel" + i)) {
                 throw new DigitlabException(file + ": header column " + (labelled ? i + 2 : i + 1) + " is '" + name

@@ -3,9 +3,11 @@ package dev.digitlab.eval;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.awt.image.BufferedImage;
 import dev.digitlab.DigitlabException;
 import dev.digitlab.data.Augmentation;
 import dev.digitlab.data.Digits;
+import dev.digitlab.data.ImagePrep;
 import dev.digitlab.data.TensorSet;
 import dev.digitlab.model.Inference;
 import dev.digitlab.model.ModelFolder;
@@ -18,8 +20,18 @@ import java.util.List;
  * A saved model, or an ensemble of them, ready to classify 28x28 images: applies each model's padding and
  * normalisation and returns probabilities. An ensemble averages its members' probabilities; with test-time
  * augmentation each image is also seen turned and scaled a little, and those views are averaged too.
+ *
+ * <p>This is digitlab's library API (docs/LIBRARY.md): {@link #load}, {@link #classify(BufferedImage)},
+ * {@link #classify(byte[])}, {@link #classifyAll}, {@link #classNames}. It is safe to share between threads.
  */
 public final class Classifier implements AutoCloseable {
+    /** One image's answer: the most probable class, its name, and all the probabilities (summing to 1). */
+    public record Prediction(int label, String className, double[] probabilities) {
+        /** The probability of the predicted class. */
+        public double confidence() {
+            return probabilities[label];
+        }
+    }
     /** Test-time views: (degrees, scale), all inside what --augment trains on. */
     private static final double[][] VIEWS = {{0, 1}, {8, 1}, {-8, 1}, {0, 1.08}, {0, 0.92}};
 
@@ -30,6 +42,53 @@ public final class Classifier implements AutoCloseable {
 
     public Classifier(Path dir) {
         this(dir, false);
+    }
+
+    /** The model or ensemble saved in {@code dir} (a folder with model.json, or with ensemble.json). */
+    public static Classifier load(Path dir) {
+        return new Classifier(dir, false);
+    }
+
+    /** The same, averaging each image over a few turned and scaled views too (slower, a little more accurate). */
+    public static Classifier load(Path dir, boolean testTimeAugmentation) {
+        return new Classifier(dir, testTimeAugmentation);
+    }
+
+    /** The class names, in label order ("0".."9" for MNIST). */
+    public List<String> classNames() {
+        return sidecar().classNames();
+    }
+
+    /**
+     * Classifies a picture of any size, colour or grey, dark on light or light on dark: it is made MNIST-like first
+     * (cropped to the ink, scaled into 20x20, centred by mass in 28x28), exactly as {@code digitlab predict} does.
+     */
+    public Prediction classify(BufferedImage picture) {
+        return classify(ImagePrep.toMnist(picture));
+    }
+
+    /** Classifies one MNIST-like image: 784 bytes, row by row, white (255) strokes on black (0). */
+    public Prediction classify(byte[] pixels) {
+        return classifyAll(List.of(pixels)).get(0);
+    }
+
+    /** Classifies several MNIST-like images at once (faster than one by one). */
+    public List<Prediction> classifyAll(List<byte[]> images) {
+        for (int i = 0; i < images.size(); i++) {
+            if (images.get(i).length != Digits.PIXELS) {
+                throw new DigitlabException("image " + i + " has " + images.get(i).length + " pixels, not " + Digits.PIXELS);
+            }
+        }
+        double[][] p = probabilities(images);
+        List<Prediction> out = new ArrayList<>(p.length);
+        for (double[] probs : p) {
+            int best = 0;
+            for (int c = 1; c < probs.length; c++) {
+                best = probs[c] > probs[best] ? c : best;
+            }
+            out.add(new Prediction(best, classNames().get(best), probs));
+        }
+        return out;
     }
 
     public Classifier(Path dir, boolean tta) {
@@ -77,16 +136,16 @@ public final class Classifier implements AutoCloseable {
     }
 
     /**
-     * Class probabilities of each image, given as 784 bytes each. Built for single requests: padding and
+     * Class probabilities of each image, given as Digits.PIXELS (784) bytes each. Built for single requests: padding and
      * normalisation happen in Java, so the engine sees one array in and one out per model and view.
      */
     public double[][] probabilities(List<byte[]> images) {
         int n = images.size();
-        byte[] pixels = new byte[n * 784];
+        byte[] pixels = new byte[n * Digits.PIXELS];
         for (int i = 0; i < n; i++) {
-            System.arraycopy(images.get(i), 0, pixels, i * 784, 784);
+            System.arraycopy(images.get(i), 0, pixels, i * Digits.PIXELS, Digits.PIXELS);
         }
-        Inference.Outputs out = averaged(new Digits(pixels, null, n, 28, 28, sidecar().classNames(), "input"), this::fast);
+        Inference.Outputs out = averaged(new Digits(pixels, null, n, Digits.SIDE, Digits.SIDE, sidecar().classNames(), "input"), this::fast);
         double[][] p = new double[n][];
         for (int i = 0; i < n; i++) {
             p[i] = out.probabilities(i);

@@ -3,6 +3,7 @@ package dev.digitlab.model;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
+import dev.digitlab.data.Digits;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,6 +25,19 @@ public final class Architecture {
         this.inputSize = inputSize;
     }
 
+    /** The name a TorchScript model goes by: libtorch runs it whole, digitlab sees no layers in it. */
+    public static final String SCRIPT = "torchscript";
+
+    /** A TorchScript module taking {@code inputSize} x {@code inputSize} images. */
+    public static Architecture script(int inputSize) {
+        return new Architecture(SCRIPT, inputSize);
+    }
+
+    /** True for a TorchScript module: no layers to show, no Grad-CAM, no training. */
+    public boolean scripted() {
+        return SCRIPT.equals(name);
+    }
+
     public Architecture add(String type, Block block) {
         layers.add(new Layer(type, block));
         return this;
@@ -40,7 +54,7 @@ public final class Architecture {
 
     /** The padding that turns a 28x28 image into this model's input. */
     public int padding() {
-        return (inputSize - 28) / 2;
+        return (inputSize - Digits.SIDE) / 2;
     }
 
     public Shape inputShape(long batch) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.digitlab.AtomicFiles;
 import dev.digitlab.DigitlabException;
 import dev.digitlab.Version;
+import dev.digitlab.data.Digits;
 import dev.digitlab.data.Normalization;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,17 +22,27 @@ import java.util.List;
  */
 public final class ModelFolder {
     public static final String WEIGHTS = "model.params";
+    /** A TorchScript model's module, in place of {@link #WEIGHTS}. */
+    public static final String SCRIPT = "model.pt";
     public static final String SIDECAR = "model.json";
     public static final int FORMAT = 1;
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    /** The sidecar's content. {@code training} and {@code metrics} are free-form JSON objects. */
+    /**
+     * The sidecar's content. {@code training} and {@code metrics} are free-form JSON objects; {@code source} says
+     * where imported weights came from (null for models digitlab trained).
+     */
     public record Sidecar(int format, String digitlabVersion, String architecture, int inputSize, String normalization,
                           double mean, double std, List<String> classNames, long parameters, JsonNode training,
-                          JsonNode metrics) {
+                          JsonNode metrics, JsonNode source) {
 
         public Normalization norm() {
             return new Normalization(normalization, mean, std);
+        }
+
+        /** The architecture the sidecar names: a zoo model, or a TorchScript module of the recorded input size. */
+        public Architecture architectureOf() {
+            return Architecture.SCRIPT.equals(architecture) ? Architecture.script(inputSize) : Models.create(architecture);
         }
     }
 
@@ -46,15 +57,23 @@ public final class ModelFolder {
     private ModelFolder() {}
 
     public static Sidecar sidecar(Net net, Normalization norm, List<String> classNames, Object training, Object metrics) {
-        return new Sidecar(FORMAT, Version.VERSION, net.architecture().name(), net.architecture().inputSize(),
-                norm.name(), norm.mean(), norm.std(), classNames, net.parameterCount(),
-                JSON.valueToTree(training), JSON.valueToTree(metrics));
+        return sidecar(net, norm, classNames, training, metrics, null);
     }
 
-    /** Writes the weights, then the sidecar, each atomically. */
+    /** A sidecar for {@code net}; {@code source} (may be null) records where imported weights came from. */
+    public static Sidecar sidecar(Net net, Normalization norm, List<String> classNames, Object training, Object metrics,
+                                  Object source) {
+        return new Sidecar(FORMAT, Version.VERSION, net.architecture().name(), net.architecture().inputSize(),
+                norm.name(), norm.mean(), norm.std(), classNames, net.parameterCount(),
+                JSON.valueToTree(training), JSON.valueToTree(metrics), source == null ? null : JSON.valueToTree(source));
+    }
+
+    /** Writes the weights, then the sidecar, each atomically. A TorchScript model's module is written by its import. */
     public static void save(Path dir, Net net, Sidecar sidecar) throws IOException {
         Files.createDirectories(dir);
-        net.save(dir.resolve(WEIGHTS));
+        if (!net.architecture().scripted()) {
+            net.save(dir.resolve(WEIGHTS));
+        }
         AtomicFiles.write(dir.resolve(SIDECAR), out -> JSON.writeValue(out, sidecar));
     }
 
@@ -128,7 +147,7 @@ public final class ModelFolder {
         if (!(s.std() > 0) || !Double.isFinite(s.mean())) {
             throw new DigitlabException(file + ": sidecar normalization mean/std " + s.mean() + "/" + s.std() + " is not usable");
         }
-        Architecture a = Models.create(s.architecture());
+        Architecture a = s.architectureOf();
         if (a.inputSize() != s.inputSize()) {
             throw new DigitlabException(file + ": input size " + s.inputSize() + " does not fit " + a.name()
                     + " (" + a.inputSize() + ")");
@@ -138,11 +157,12 @@ public final class ModelFolder {
 
     public static Loaded load(Path dir, NDManager manager) {
         Sidecar s = readSidecar(dir);
-        Net net = Net.load(Models.create(s.architecture()), manager, dir.resolve(WEIGHTS));
-        if (s.classNames().size() != 10) {
+        Architecture a = s.architectureOf();
+        Net net = a.scripted() ? Net.script(a, manager, dir.resolve(SCRIPT)) : Net.load(a, manager, dir.resolve(WEIGHTS));
+        if (s.classNames().size() != Digits.CLASSES) {
             net.close();
             throw new DigitlabException(dir.resolve(SIDECAR) + ": " + s.classNames().size()
-                    + " class names for a 10-way model");
+                    + " class names for a " + Digits.CLASSES + "-way model");
         }
         return new Loaded(net, s);
     }

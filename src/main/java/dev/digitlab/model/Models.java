@@ -60,27 +60,27 @@ public final class Models {
         return new Architecture("bn-cnn", 28)
                 .add("Conv2d", conv(16, 3, 1))
                 .add("ReLU", Activation.reluBlock())
-                .add("BatchNorm2d", BatchNorm.builder().build())
+                .add("BatchNorm2d", bn())
                 .add("MaxPool2d", maxPool())          // 16@14x14
                 .add("Conv2d", conv(32, 3, 1))
                 .add("ReLU", Activation.reluBlock())
-                .add("BatchNorm2d", BatchNorm.builder().build())
+                .add("BatchNorm2d", bn())
                 .add("MaxPool2d", maxPool())          // 32@7x7
                 .add("Flatten", Blocks.batchFlattenBlock())
                 .add("Linear", linear(256))
                 .add("ReLU", Activation.reluBlock())
-                .add("BatchNorm1d", BatchNorm.builder().build())
+                .add("BatchNorm1d", bn())
                 .add("Linear", linear(10));
     }
 
     static Architecture dropoutCnn() {
         return new Architecture("dropout-cnn", 28)
                 .add("Conv2d", conv(32, 3, 1))
-                .add("BatchNorm2d", BatchNorm.builder().build())
+                .add("BatchNorm2d", bn())
                 .add("ReLU", Activation.reluBlock())
                 .add("MaxPool2d", maxPool())          // 32@14x14
                 .add("Conv2d", conv(64, 3, 1))
-                .add("BatchNorm2d", BatchNorm.builder().build())
+                .add("BatchNorm2d", bn())
                 .add("ReLU", Activation.reluBlock())
                 .add("MaxPool2d", maxPool())          // 64@7x7
                 .add("Flatten", Blocks.batchFlattenBlock())
@@ -115,11 +115,11 @@ public final class Models {
                 .add("Conv2d", conv(16, 5, 0))        // 16@24x24
                 .add("MaxPool2d", maxPool())          // 16@12x12
                 .add("ReLU", Activation.reluBlock())
-                .add("BatchNorm2d", BatchNorm.builder().build())
+                .add("BatchNorm2d", bn())
                 .add("Conv2d", conv(32, 5, 0))        // 32@8x8
                 .add("MaxPool2d", maxPool())          // 32@4x4: flatten 512
                 .add("ReLU", Activation.reluBlock())
-                .add("BatchNorm2d", BatchNorm.builder().build())
+                .add("BatchNorm2d", bn())
                 .add("Flatten", Blocks.batchFlattenBlock())
                 .add("Linear", linear(10));
     }
@@ -164,8 +164,11 @@ public final class Models {
         return Conv.of(filters, kernel, 2, kernel / 2);
     }
 
+    /** PyTorch's BatchNorm epsilon, named so that exports write the one the layers use. */
+    public static final float BN_EPSILON = 1e-5f;
+
     private static Block bn() {
-        return BatchNorm.builder().build();
+        return BatchNorm.builder().optEpsilon(BN_EPSILON).build();
     }
 
     private static Block dropout(float rate) {

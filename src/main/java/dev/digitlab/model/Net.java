@@ -9,6 +9,9 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
+import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
@@ -40,8 +43,12 @@ public final class Net implements AutoCloseable {
     private final ParameterStore store;
 
     private Net(Architecture architecture, NDManager manager) {
+        this(architecture, architecture.block(), manager);
+    }
+
+    private Net(Architecture architecture, SequentialBlock block, NDManager manager) {
         this.architecture = architecture;
-        this.block = architecture.block();
+        this.block = block;
         this.manager = manager;
         this.store = new ParameterStore(manager, false);
     }
@@ -85,6 +92,45 @@ public final class Net implements AutoCloseable {
                     + architecture.name() + " " + expected);
         }
         return net;
+    }
+
+    /**
+     * A network whose parameters are {@code values}, in parameter order, each of its parameter's size: for weights
+     * that come from another framework's file. The arrays are made first and the layers initialised around them.
+     */
+    public static Net withWeights(Architecture architecture, NDManager parent, List<float[]> values) {
+        List<Shape> shapes;
+        try (NDManager scratch = NDManager.newBaseManager(); Net probe = initialised(Models.create(architecture.name()), scratch)) {
+            shapes = probe.parameterShapes();
+        }
+        if (shapes.size() != values.size()) {
+            throw new IllegalArgumentException(values.size() + " arrays for " + shapes.size() + " parameters");
+        }
+        Net net = new Net(architecture, parent.newSubManager());
+        int i = 0;
+        for (Parameter p : net.block.getParameters().values()) {
+            p.setArray(net.manager.create(values.get(i), shapes.get(i)));
+            i++;
+        }
+        net.block.initialize(net.manager, DataType.FLOAT32, architecture.inputShape(1));
+        return net;
+    }
+
+    /**
+     * A TorchScript module (torch.jit.save) run by libtorch itself: scores for images of {@code architecture}'s input
+     * size. It has no layers digitlab can look into (no feature maps, no Grad-CAM); gradients of its input work.
+     */
+    public static Net script(Architecture architecture, NDManager parent, Path file) {
+        NDManager m = parent.newSubManager();
+        try {
+            PtSymbolBlock module = JniUtils.loadModule((PtNDManager) m, file, true, new String[0], new String[0], false);
+            SequentialBlock block = new SequentialBlock();
+            block.add(module);
+            return new Net(architecture, block, m);
+        } catch (RuntimeException e) {
+            m.close();
+            throw new DigitlabException(file + ": libtorch cannot load it as TorchScript (" + oneLine(e) + ")");
+        }
     }
 
     private static String oneLine(Exception e) {

@@ -47,6 +47,11 @@ public final class Report {
     /** The figures a test or a user may want back, besides the files. */
     public record Result(Path html, double accuracy, Map<String, Double> tsneKnn) {}
 
+    /** What the report says where a TorchScript model has no layers to show. */
+    public static final String NO_LAYERS = "This is a TorchScript model: libtorch runs it as one piece, so it has no layers "
+            + "digitlab can look into (no feature maps, filters, t-SNE of its features or Grad-CAM). Import the state_dict "
+            + "with --arch to see them.";
+
     private Report() {}
 
     public static Result write(Path modelDir, Path out, Digits train, Digits test, Options o, Consumer<String> log)
@@ -80,14 +85,24 @@ public final class Report {
                 log.accept("report: predictions and mistakes");
                 predictions(test, outputs, names, out, html, o.seed());
 
-                log.accept("report: feature maps, filters, output layer");
-                insides(net, testSet, test, outputs, o.imageIndex(), names, out, html);
+                Map<String, Double> knn = Map.of();
+                if (arch.scripted()) {
+                    html.section("Inside the network");
+                    html.p(NO_LAYERS);
+                } else {
+                    log.accept("report: feature maps, filters, output layer");
+                    insides(net, testSet, test, outputs, o.imageIndex(), names, out, html);
 
-                log.accept("report: t-SNE of " + o.tsnePoints() + " test images (three embeddings)");
-                Map<String, Double> knn = tsne(net, arch, s, manager, test, o, names, out, html);
+                    log.accept("report: t-SNE of " + o.tsnePoints() + " test images (three embeddings)");
+                    knn = tsne(net, arch, s, manager, test, o, names, out, html);
+                }
 
                 html.section("Model and run");
-                html.pre(Summary.of(dev.digitlab.model.Models.create(arch.name())).toString());
+                html.pre(arch.scripted() ? "TorchScript module, " + arch.inputSize() + "x" + arch.inputSize() + " input"
+                        : Summary.of(dev.digitlab.model.Models.create(arch.name())).toString());
+                if (s.source() != null) {
+                    html.pre("imported from " + s.source().toPrettyString());
+                }
                 html.pre(s.training() == null ? "" : s.training().toPrettyString());
                 AtomicFiles.writeString(out.resolve("index.html"), html.toString());
                 return new Result(out.resolve("index.html"), e.accuracy(), knn);

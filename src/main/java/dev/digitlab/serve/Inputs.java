@@ -3,7 +3,9 @@ package dev.digitlab.serve;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.digitlab.DigitlabException;
+import dev.digitlab.data.Digits;
 import dev.digitlab.data.ImagePrep;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,25 +45,26 @@ final class Inputs {
      * MNIST-like (crop, scale, centre) exactly as an uploaded image would be; without, they go to the model as they are.
      */
     static byte[] pixels(JsonNode node, String field, boolean preprocess) {
+        String shape = Digits.PIXELS + " values or " + Digits.SIDE + " rows of " + Digits.SIDE;
         if (node == null || !node.isArray()) {
-            throw new BadRequest("'" + field + "' must be an array of 784 values or 28 rows of 28");
+            throw new BadRequest("'" + field + "' must be an array of " + shape);
         }
-        List<JsonNode> values = new ArrayList<>(784);
-        if (node.size() == 28 && node.get(0).isArray()) {
-            for (int r = 0; r < 28; r++) {
+        List<JsonNode> values = new ArrayList<>(Digits.PIXELS);
+        if (node.size() == Digits.SIDE && node.get(0).isArray()) {
+            for (int r = 0; r < Digits.SIDE; r++) {
                 JsonNode row = node.get(r);
-                if (!row.isArray() || row.size() != 28) {
-                    throw new BadRequest("'" + field + "' row " + r + " must hold 28 values");
+                if (!row.isArray() || row.size() != Digits.SIDE) {
+                    throw new BadRequest("'" + field + "' row " + r + " must hold " + Digits.SIDE + " values");
                 }
                 row.forEach(values::add);
             }
-        } else if (node.size() == 784) {
+        } else if (node.size() == Digits.PIXELS) {
             node.forEach(values::add);
         } else {
-            throw new BadRequest("'" + field + "' holds " + node.size() + " values; expected 784 or 28 rows of 28");
+            throw new BadRequest("'" + field + "' holds " + node.size() + " values; expected " + shape);
         }
-        byte[] px = new byte[784];
-        for (int i = 0; i < 784; i++) {
+        byte[] px = new byte[Digits.PIXELS];
+        for (int i = 0; i < Digits.PIXELS; i++) {
             JsonNode v = values.get(i);
             if (!v.isNumber() || !(v.asDouble() >= 0 && v.asDouble() <= 255)) {
                 throw new BadRequest("'" + field + "' value " + i + " is " + v + "; expected a number 0-255");
@@ -71,9 +74,9 @@ final class Inputs {
         if (!preprocess) {
             return px;
         }
-        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(28, 28, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
-        for (int i = 0; i < 784; i++) {
-            img.getRaster().setSample(i % 28, i / 28, 0, px[i] & 0xff);
+        BufferedImage img = new BufferedImage(Digits.SIDE, Digits.SIDE, BufferedImage.TYPE_BYTE_GRAY);
+        for (int i = 0; i < Digits.PIXELS; i++) {
+            img.getRaster().setSample(i % Digits.SIDE, i / Digits.SIDE, 0, px[i] & 0xff);
         }
         return ImagePrep.toMnist(img);
     }

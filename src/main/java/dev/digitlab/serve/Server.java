@@ -1,6 +1,7 @@
 package dev.digitlab.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.digitlab.data.Digits;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -108,7 +109,8 @@ public final class Server implements AutoCloseable {
         JsonNode json = Inputs.json(body(ctx));
         JsonNode images = json.get("images");
         if (images == null || !images.isArray() || images.isEmpty()) {
-            throw new BadRequest("'images' must be a non-empty array of images (784 values or 28 rows of 28 each)");
+            throw new BadRequest("'images' must be a non-empty array of images (" + Digits.PIXELS + " values or " + Digits.SIDE
+                    + " rows of " + Digits.SIDE + " each)");
         }
         if (images.size() > Inputs.MAX_BATCH) {
             throw new BadRequest("'images' holds " + images.size() + " images; at most " + Inputs.MAX_BATCH + " per request");

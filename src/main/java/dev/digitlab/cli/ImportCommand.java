@@ -1,0 +1,45 @@
+package dev.digitlab.cli;
+
+import dev.digitlab.data.Dataset;
+import dev.digitlab.exchange.Import;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "import", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Make a model folder from a PyTorch file: a state_dict saved by torch.save (zip or legacy format) or",
+                "a .safetensors file, for a zoo architecture; or a TorchScript module saved by torch.jit.save, of any",
+                "architecture. evaluate, predict, kaggle, serve (and, for state_dicts, report) then work on the folder.",
+                "Pickles are read with an allow-list: nothing in the file is executed."})
+class ImportCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "FILE", description = "the .pth / .pt / .safetensors file")
+    Path file;
+
+    @Option(names = "--arch", paramLabel = "NAME", description = "the zoo architecture the state_dict is for: lenet5, bn-cnn, dropout-cnn, deep-cnn, mlp, fast-cnn or best (not for TorchScript)")
+    String arch;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "the model folder to create")
+    Path out;
+
+    @Option(names = "--normalize", paramLabel = "HOW", description = "the normalisation the model was trained with: mnist (0.1307/0.3081), half (0.5/0.5), none, or MEAN,STD (default: ${DEFAULT-VALUE})")
+    String normalize = "mnist";
+
+    @Option(names = "--dataset", paramLabel = "NAME", description = "mnist or fashion: the classes the model predicts (default: ${DEFAULT-VALUE})")
+    String dataset = "mnist";
+
+    @Option(names = "--key-map", split = ",", paramLabel = "MODULES", description = {"the file's modules in the order of the architecture's layers with parameters,",
+            "e.g. features.0,features.3,classifier.0 (default: matched by kind and order)"})
+    List<String> keyMap;
+
+    @Override
+    public Integer call() throws Exception {
+        Import.Result r = Import.run(file, out, new Import.Options(arch, Import.normalization(normalize), Dataset.parse(dataset), keyMap));
+        System.out.println("imported " + r.architecture() + " from " + file + " (" + r.format().name().toLowerCase(java.util.Locale.ROOT)
+                .replace('_', '-') + (r.tensors() > 0 ? ", " + r.tensors() + " tensors" : "") + ") into " + out);
+        System.out.println("next: digitlab evaluate --model " + out + "   |   digitlab serve --model " + out);
+        return 0;
+    }
+}

@@ -1,0 +1,387 @@
+package dev.digitlab.exchange;
+
+import dev.digitlab.DigitlabException;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipFile;
+import net.razorvine.pickle.IObjectConstructor;
+import net.razorvine.pickle.Opcodes;
+import net.razorvine.pickle.PickleException;
+import net.razorvine.pickle.PickleUtils;
+import net.razorvine.pickle.Unpickler;
+
+/**
+ * Reads a {@code state_dict} saved by {@code torch.save}: the zip format of PyTorch 1.6 and later, and the legacy
+ * format before it. A pickle is a program for a small stack machine whose GLOBAL instruction names any Python callable,
+ * so unpickling untrusted bytes with Python's pickle runs whatever it names. Here razorvine's unpickler reads it with
+ * every global outside an allow-list refused (naming the global), no object built but those a state_dict is made of (an
+ * ordered dict, tensors rebuilt from storages), and every size a storage or tensor claims checked against the bytes
+ * actually there before anything is allocated. Nothing is ever executed or deserialised as a Java object.
+ */
+final class TorchPickle {
+    /** What {@code torch.save} writes for a state_dict, and nothing else. */
+    private static final Set<String> ALLOWED = Set.of("collections.OrderedDict", "torch._utils._rebuild_tensor_v2",
+            "torch._utils._rebuild_parameter", "torch.FloatStorage", "torch.LongStorage", "torch.DoubleStorage",
+            "torch.HalfStorage", "torch.BFloat16Storage", "torch.IntStorage", "torch.ByteStorage");
+    private static final Map<String, String> STORAGE_DTYPES = Map.of("FloatStorage", "float32", "LongStorage", "int64",
+            "DoubleStorage", "float64", "HalfStorage", "float16", "BFloat16Storage", "bfloat16", "IntStorage", "int32",
+            "ByteStorage", "uint8");
+    private static final Map<String, Integer> ELEMENT_BYTES = Map.of("float32", 4, "int64", 8, "float64", 8,
+            "float16", 2, "bfloat16", 2, "int32", 4, "uint8", 1);
+    private static final BigInteger LEGACY_MAGIC = new BigInteger("1950a86a20f9469cfc6c", 16);
+    private static final int MAX_PICKLE = 64 << 20;
+
+    private TorchPickle() {}
+
+    /** Reads {@code file}: a zip (PyTorch >= 1.6) or the legacy stream. */
+    static StateDict read(Path file) {
+        byte[] head;
+        try (InputStream in = Files.newInputStream(file)) {
+            head = in.readNBytes(2);
+        } catch (IOException e) {
+            throw new DigitlabException(file + ": cannot read (" + e.getMessage() + ")");
+        }
+        return head.length == 2 && head[0] == 'P' && head[1] == 'K' ? readZip(file) : readLegacy(file);
+    }
+
+    // ---- the two containers --------------------------------------------------------------------------------------
+
+    private static StateDict readZip(Path file) {
+        try (ZipFile zip = new ZipFile(file.toFile())) {
+            String prefix = null;
+            for (var e = zip.entries(); e.hasMoreElements(); ) {
+                String name = e.nextElement().getName();
+                if (name.endsWith("/code/") || name.contains("/code/__torch__") || name.endsWith("/constants.pkl")) {
+                    throw new DigitlabException(file + ": a TorchScript archive (torch.jit.save), not a state_dict; "
+                            + "import it with {@arch} torchscript");
+                }
+                if (name.endsWith("data.pkl") && name.indexOf('/') == name.length() - "/data.pkl".length()) {
+                    prefix = name.substring(0, name.length() - "data.pkl".length());
+                }
+            }
+            if (prefix == null) {
+                throw new DigitlabException(file + ": a zip without data.pkl, not a file torch.save wrote");
+            }
+            ZipEntry order = zip.getEntry(prefix + "byteorder");
+            if (order != null && !"little".equals(new String(entry(zip, order, 16, file)).strip())) {
+                throw new DigitlabException(file + ": tensors stored big-endian; save it on a little-endian machine");
+            }
+            String dataDir = prefix + "data/";
+            Object root = unpickle(new ByteArrayInputStream(entry(zip, zip.getEntry(prefix + "data.pkl"), MAX_PICKLE, file)),
+                    file, (key, dtype) -> {
+                        ZipEntry data = zip.getEntry(dataDir + key);
+                        if (data == null) {
+                            throw new DigitlabException(file + ": the pickle names storage '" + key + "', which the zip lacks");
+                        }
+                        return new Bytes(data.getSize(), () -> entry(zip, data, data.getSize(), file));
+                    });
+            return stateDict(root, file, "pytorch-zip");
+        } catch (ZipException e) {
+            throw new DigitlabException(file + ": not a whole zip (" + e.getMessage() + "); truncated?");
+        } catch (IOException e) {
+            throw new DigitlabException(file + ": cannot read (" + e.getMessage() + ")");
+        }
+    }
+
+    /** A zip entry's bytes, refusing more than {@code limit}, or other than the directory promised. */
+    private static byte[] entry(ZipFile zip, ZipEntry e, long limit, Path file) throws IOException {
+        if (e.getSize() < 0 || e.getSize() > limit || e.getSize() > Integer.MAX_VALUE - 8) {
+            throw new DigitlabException(file + ": entry " + e.getName() + " claims " + e.getSize() + " bytes (at most "
+                    + limit + " expected)");
+        }
+        try (InputStream in = zip.getInputStream(e)) {
+            byte[] b = in.readNBytes((int) e.getSize());
+            if (b.length != e.getSize() || in.read() != -1) {
+                throw new DigitlabException(file + ": entry " + e.getName() + " does not hold the " + e.getSize()
+                        + " bytes its directory says; truncated or corrupt");
+            }
+            return b;
+        }
+    }
+
+    /**
+     * The legacy format: pickles of a magic number, the protocol version and system info, the object itself and the
+     * list of storage keys, then each storage as an 8-byte element count followed by its bytes.
+     */
+    private static StateDict readLegacy(Path file) {
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
+            long left = Files.size(file);
+            Object magic = plain(in, file);
+            if (!(magic instanceof Number n) || !new BigInteger(n.toString()).equals(LEGACY_MAGIC)) {
+                throw new DigitlabException(file + ": neither a zip nor a legacy torch.save file");
+            }
+            plain(in, file); // protocol version
+            plain(in, file); // system info
+            Map<String, byte[][]> legacy = new HashMap<>();
+            Map<String, Integer> widths = new HashMap<>();
+            Object root = unpickle(in, file, (key, dtype) -> {
+                byte[][] holder = new byte[1][];
+                legacy.put(key, holder);
+                widths.put(key, ELEMENT_BYTES.get(dtype));
+                return new Bytes(-1, () -> holder[0]);
+            });
+            if (!(plain(in, file) instanceof List<?> keys)) {
+                throw new DigitlabException(file + ": a legacy file without its list of storages");
+            }
+            for (Object k : keys) {
+                byte[] count = in.readNBytes(8);
+                if (count.length < 8) {
+                    throw new EOFException();
+                }
+                long numel = ByteBuffer.wrap(count).order(ByteOrder.LITTLE_ENDIAN).getLong();
+                byte[][] holder = legacy.get(String.valueOf(k));
+                int width = holder == null ? 1 : widths.get(String.valueOf(k));
+                if (holder == null || numel < 0 || numel > left / Math.max(width, 1)) {
+                    throw new DigitlabException(file + ": storage '" + k + "' claims " + numel
+                            + " elements, more than the file holds");
+                }
+                holder[0] = in.readNBytes((int) (numel * width));
+                if (holder[0].length != numel * width) {
+                    throw new EOFException();
+                }
+                left -= holder[0].length;
+            }
+            return stateDict(root, file, "pytorch-legacy");
+        } catch (EOFException e) {
+            throw new DigitlabException(file + ": ends in the middle of a tensor; truncated");
+        } catch (IOException | PickleException e) {
+            throw new DigitlabException(file + ": not a torch.save file (" + e.getMessage() + ")");
+        }
+    }
+
+    /** A pickle of plain values only (numbers, strings, lists, dicts): any global is refused. */
+    private static Object plain(InputStream in, Path file) throws IOException {
+        return unpickle(in, file, (key, dtype) -> {
+            throw new DigitlabException(file + ": a persistent reference where none belongs");
+        });
+    }
+
+    // ---- the guarded unpickler -----------------------------------------------------------------------------------
+
+    /** Where a storage's bytes are: how many there are when known before reading (-1 if not), and how to read them. */
+    record Bytes(long size, IoSupplier read) {}
+
+    interface IoSupplier {
+        byte[] get() throws IOException;
+    }
+
+    /** Finds the bytes of the storage the pickle calls {@code key}, of elements of {@code dtype}. */
+    interface Storages {
+        Bytes locate(String key, String dtype);
+    }
+
+    /** A storage the pickle referred to; its bytes are read only after the whole pickle was accepted. */
+    record Storage(String key, String dtype, long numel, Bytes bytes) {}
+
+    record PendingTensor(Storage storage, long offset, long[] size, long[] stride) {}
+
+    /** The ordered dict a state_dict is. */
+    static final class OrderedDict extends LinkedHashMap<Object, Object> {}
+
+    /** A storage class the pickle named (torch.FloatStorage, ...); it is a marker, never called. */
+    record StorageType(String dtype) implements IObjectConstructor {
+        @Override
+        public Object construct(Object[] args) {
+            throw new PickleException("a storage class is not called in a state_dict");
+        }
+    }
+
+    private static Object unpickle(InputStream program, Path file, Storages storages) throws IOException {
+        try {
+            return new Guarded(file, storages).load(program);
+        } catch (PickleException | ClassCastException | IllegalArgumentException | IndexOutOfBoundsException
+                 | ArithmeticException | NullPointerException e) {
+            throw new DigitlabException(file + ": not a state_dict pickle (" + e + ")");
+        }
+    }
+
+    private static final class Guarded extends Unpickler {
+        private final Path file;
+        private final Storages storages;
+
+        Guarded(Path file, Storages storages) {
+            this.file = file;
+            this.storages = storages;
+        }
+
+        @Override
+        protected Object dispatch(short key) throws IOException {
+            switch (key) {
+                case Opcodes.GLOBAL -> {
+                    String module = PickleUtils.readline(input);
+                    stack.add(global(module, PickleUtils.readline(input)));
+                    return NO_RETURN_VALUE;
+                }
+                case Opcodes.STACK_GLOBAL -> {
+                    String name = (String) stack.pop();
+                    stack.add(global((String) stack.pop(), name));
+                    return NO_RETURN_VALUE;
+                }
+                case Opcodes.SETITEMS -> { // the library's version collects the items in a HashMap, losing their order
+                    List<Object> items = stack.pop_all_since_marker();
+                    @SuppressWarnings("unchecked")
+                    Map<Object, Object> dict = (Map<Object, Object>) stack.peek();
+                    for (int i = 0; i + 1 < items.size(); i += 2) {
+                        dict.put(items.get(i), items.get(i + 1));
+                    }
+                    return NO_RETURN_VALUE;
+                }
+                case Opcodes.BUILD -> { // only the ordered dict's _metadata (module versions), which digitlab does not need
+                    Object state = stack.pop();
+                    if (!(stack.peek() instanceof OrderedDict) || !(state instanceof Map)) {
+                        throw new DigitlabException(file + ": the pickle sets the state of a "
+                                + stack.peek().getClass().getSimpleName() + "; a state_dict does not");
+                    }
+                    return NO_RETURN_VALUE;
+                }
+                case Opcodes.INST, Opcodes.OBJ, Opcodes.NEWOBJ, Opcodes.NEWOBJ_EX, Opcodes.EXT1, Opcodes.EXT2, Opcodes.EXT4 ->
+                        throw new DigitlabException(file + ": refused: the pickle builds objects by class (opcode "
+                                + key + "); a state_dict does not");
+                default -> {
+                    return super.dispatch(key);
+                }
+            }
+        }
+
+        private IObjectConstructor global(String module, String name) {
+            String qualified = module + "." + name;
+            if (!ALLOWED.contains(qualified)) {
+                throw new DigitlabException(file + ": refused: the pickle calls " + qualified
+                        + "; a state_dict needs only OrderedDict, torch tensors and storages");
+            }
+            return switch (qualified) {
+                case "collections.OrderedDict" -> args -> new OrderedDict();
+                case "torch._utils._rebuild_tensor_v2" -> this::rebuild;
+                case "torch._utils._rebuild_parameter" -> args -> args[0]; // (tensor, requires_grad, hooks)
+                default -> new StorageType(STORAGE_DTYPES.get(name));
+            };
+        }
+
+        /** torch's persistent id for a storage: ('storage', type, key, location, numel[, view metadata]). */
+        @Override
+        protected Object persistentLoad(Object pid) {
+            if (!(pid instanceof Object[] t) || t.length < 5 || !"storage".equals(t[0]) || !(t[1] instanceof StorageType type)) {
+                throw new DigitlabException(file + ": a persistent reference that is not a torch storage");
+            }
+            String key = String.valueOf(t[2]);
+            long numel = ((Number) t[4]).longValue();
+            int width = ELEMENT_BYTES.get(type.dtype());
+            Bytes where = storages.locate(key, type.dtype());
+            if (numel < 0 || where.size() >= 0 && numel > where.size() / width) {
+                throw new DigitlabException(file + ": storage '" + key + "' claims " + numel + " " + type.dtype()
+                        + " elements (" + Math.multiplyExact(numel, width) + " bytes) but holds " + where.size() + " bytes");
+            }
+            return new Storage(key, type.dtype(), numel, where);
+        }
+
+        /** _rebuild_tensor_v2(storage, offset, size, stride, requires_grad, backward_hooks[, metadata]). */
+        private Object rebuild(Object[] a) {
+            if (a.length < 4 || !(a[0] instanceof Storage s)) {
+                throw new DigitlabException(file + ": a tensor without a storage");
+            }
+            long offset = ((Number) a[1]).longValue();
+            long[] size = longs(a[2]);
+            long[] stride = longs(a[3]);
+            if (size.length != stride.length || offset < 0) {
+                throw new DigitlabException(file + ": a tensor with a bad size, stride or offset");
+            }
+            long count = 1;
+            long last = offset;
+            for (int i = 0; i < size.length; i++) {
+                if (size[i] < 0 || stride[i] < 0) {
+                    throw new DigitlabException(file + ": a tensor with a negative size or stride");
+                }
+                count = Math.multiplyExact(count, size[i]);
+                last = Math.addExact(last, size[i] == 0 ? 0 : Math.multiplyExact(size[i] - 1, stride[i]));
+            }
+            if (count > 0 && last >= s.numel()) {
+                throw new DigitlabException(file + ": a tensor of shape " + Arrays.toString(size) + " reaches past its storage of "
+                        + s.numel() + " elements");
+            }
+            return new PendingTensor(s, offset, size, stride);
+        }
+
+        private static long[] longs(Object tuple) {
+            Object[] t = tuple instanceof Object[] o ? o : new Object[] {tuple};
+            long[] out = new long[t.length];
+            for (int i = 0; i < t.length; i++) {
+                out[i] = ((Number) t[i]).longValue();
+            }
+            return out;
+        }
+    }
+
+    // ---- from pickle objects to tensors --------------------------------------------------------------------------
+
+    private static StateDict stateDict(Object root, Path file, String format) throws IOException {
+        if (!(root instanceof Map<?, ?> map)) {
+            throw new DigitlabException(file + ": holds a " + (root == null ? "None" : root.getClass().getSimpleName())
+                    + ", not a state_dict (an ordered dict of tensors)");
+        }
+        Map<String, ByteBuffer> read = new HashMap<>();
+        LinkedHashMap<String, Tensor> tensors = new LinkedHashMap<>();
+        for (Map.Entry<?, ?> e : map.entrySet()) {
+            if (!(e.getKey() instanceof String name) || !(e.getValue() instanceof PendingTensor t)) {
+                throw new DigitlabException(file + ": entry " + e.getKey() + " is not a named tensor; not a state_dict");
+            }
+            Storage s = t.storage();
+            ByteBuffer bytes = read.get(s.key());
+            if (bytes == null) {
+                byte[] b = s.bytes().read().get();
+                long need = s.numel() * ELEMENT_BYTES.get(s.dtype());
+                if (b == null || b.length < need) {
+                    throw new DigitlabException(file + ": storage '" + s.key() + "' holds " + (b == null ? 0 : b.length)
+                            + " bytes, fewer than the " + need + " its tensors need; truncated?");
+                }
+                bytes = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
+                read.put(s.key(), bytes);
+            }
+            tensors.put(name, gather(t, bytes));
+        }
+        return new StateDict(tensors, format);
+    }
+
+    /** The tensor's elements in row-major order, following its offset and strides through the storage. */
+    private static Tensor gather(PendingTensor t, ByteBuffer b) {
+        long[] size = t.size();
+        int n = (int) Arrays.stream(size).reduce(1, Math::multiplyExact);
+        String dtype = t.storage().dtype();
+        float[] floats = dtype.equals(Tensor.F32) ? new float[n] : null;
+        long[] longs = dtype.equals(Tensor.I64) ? new long[n] : null;
+        if (floats == null && longs == null) {
+            return new Tensor(dtype, size, null, null); // kept to be named in an error, not used
+        }
+        long[] index = new long[size.length];
+        for (int i = 0; i < n; i++) {
+            long at = t.offset();
+            for (int d = 0; d < size.length; d++) {
+                at += index[d] * t.stride()[d];
+            }
+            if (floats != null) {
+                floats[i] = b.getFloat((int) (at * 4));
+            } else {
+                longs[i] = b.getLong((int) (at * 8));
+            }
+            for (int d = size.length - 1; d >= 0 && ++index[d] == size[d]; d--) {
+                index[d] = 0;
+            }
+        }
+        return new Tensor(dtype, size, floats, longs);
+    }
+}
