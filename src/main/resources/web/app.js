@@ -1,4 +1,5 @@
-// The drawing page: strokes on a canvas, live predictions from /api/predict, feedback to /api/feedback.
+// The drawing page: strokes on a canvas, live predictions from /api/predict (or, with "why?" or feature maps on,
+// /api/explain), feedback to /api/feedback.
 (() => {
   'use strict';
   const pad = document.getElementById('pad');
@@ -13,6 +14,13 @@
   const rightBtn = document.getElementById('right');
   const wrongBox = document.getElementById('wrong-buttons');
   const feedbackStatus = document.getElementById('feedback-status');
+  const whyOn = document.getElementById('why');
+  const whyMethod = document.getElementById('why-method');
+  const featuresOn = document.getElementById('features');
+  const whyBox = document.getElementById('why-box');
+  const whyMap = document.getElementById('why-map').getContext('2d');
+  const whyText = document.getElementById('why-text');
+  const featureBox = document.getElementById('feature-maps');
 
   let strokes = [];          // each stroke: {size, points: [[x, y], ...]}
   let current = null;
@@ -126,8 +134,15 @@
     const id = ++requestId;
     inFlight++;
     try {
-      const model = modelSelect.value ? '?model=' + encodeURIComponent(modelSelect.value) : '';
-      const res = await fetch('api/predict' + model, {method: 'POST', headers: {'Content-Type': type}, body});
+      const query = new URLSearchParams();
+      if (modelSelect.value) query.set('model', modelSelect.value);
+      const explain = whyOn.checked || featuresOn.checked;
+      if (explain) {
+        query.set('methods', whyOn.checked ? whyMethod.value : '');
+        if (featuresOn.checked) query.set('featureMaps', 'true');
+      }
+      const q = query.toString() ? '?' + query : '';
+      const res = await fetch((explain ? 'api/explain' : 'api/predict') + q, {method: 'POST', headers: {'Content-Type': type}, body});
       const json = await res.json();
       if (!res.ok) throw new Error(json.error || ('HTTP ' + res.status));
       if (id === requestId) show(json);   // drop answers to older drawings
@@ -152,12 +167,65 @@
     const img = seen.createImageData(28, 28);
     r.seen.forEach((v, i) => { img.data.set([v, v, v, 255], i * 4); });
     seen.putImageData(img, 0, 0);
+    showWhy(r);
+    showFeatures(r);
     statusEl.classList.remove('error');
     statusEl.textContent = 'model ' + r.model + ' · ' + r.latencyMs.toFixed(1) + ' ms on the server';
     rightBtn.disabled = false;
     wrongBox.querySelectorAll('button').forEach(b => { b.disabled = Number(b.dataset.label) === r.label; });
     feedbackStatus.textContent = '';
   }
+
+  // the heat map over what the model saw: the digit in grey, the map in warm colour on top
+  function showWhy(r) {
+    const map = r.maps && r.maps[whyMethod.value];
+    whyBox.hidden = !(whyOn.checked && map);
+    if (whyBox.hidden) return;
+    const img = whyMap.createImageData(28, 28);
+    for (let i = 0; i < 784; i++) {
+      const g = 255 - r.seen[i] / 2, v = Math.min(1, map[i] * 1.2), t = map[i];
+      const heat = [255 * Math.min(1, 0.4 + 1.2 * t), 255 * Math.max(0, Math.min(1, 2 * t - 0.4)), 255 * Math.max(0, 3 * t - 2.2)];
+      img.data.set([g * (1 - v) + heat[0] * v, g * (1 - v) + heat[1] * v, g * (1 - v) + heat[2] * v, 255], i * 4);
+    }
+    whyMap.putImageData(img, 0, 0);
+    whyText.textContent = whyMethod.options[whyMethod.selectedIndex].title + ', for ' + classNames[r.label];
+  }
+
+  // every convolution layer's maps for the current drawing, one small canvas per channel
+  function showFeatures(r) {
+    featureBox.hidden = !(featuresOn.checked && r.featureMaps);
+    if (featureBox.hidden) return;
+    featureBox.innerHTML = '';
+    if (r.featureMaps.length === 0) {
+      featureBox.textContent = 'This model has no convolution layers digitlab can show (a TorchScript module or an MLP).';
+    }
+    for (const f of r.featureMaps) {
+      const h = document.createElement('h3');
+      h.textContent = 'layer ' + f.layer + ' (' + f.type + '): ' + f.channels + ' maps of ' + f.height + '×' + f.width;
+      const row = document.createElement('div');
+      row.className = 'layer';
+      for (let c = 0; c < f.channels; c++) {
+        const cv = document.createElement('canvas');
+        cv.width = f.width;
+        cv.height = f.height;
+        const g = cv.getContext('2d');
+        const img = g.createImageData(f.width, f.height);
+        for (let i = 0; i < f.width * f.height; i++) {
+          const v = f.values[c * f.width * f.height + i];
+          img.data.set([v, v, v, 255], i * 4);
+        }
+        g.putImageData(img, 0, 0);
+        row.appendChild(cv);
+      }
+      featureBox.append(h, row);
+    }
+  }
+
+  [whyOn, whyMethod, featuresOn].forEach(el => el.addEventListener('change', () => {
+    if (!whyOn.checked) whyBox.hidden = true;
+    if (!featuresOn.checked) featureBox.hidden = true;
+    predictNow();
+  }));
 
   function reset() {
     last = null;
@@ -169,6 +237,8 @@
       row.classList.remove('top');
     });
     seen.clearRect(0, 0, 28, 28);
+    whyBox.hidden = true;
+    featureBox.hidden = true;
     rightBtn.disabled = true;
     wrongBox.querySelectorAll('button').forEach(b => { b.disabled = true; });
     statusEl.textContent = '';
@@ -254,5 +324,5 @@
   reset();
   loadModels().catch(err => { statusEl.textContent = 'cannot list models: ' + err.message; statusEl.classList.add('error'); });
   // lets browser tests wait until every drawing has been encoded, sent and answered
-  window.digitlab = {pending: () => inFlight + queued + (timer ? 1 : 0)};
+  window.digitlab = {pending: () => inFlight + queued + (timer ? 1 : 0), last: () => last};
 })();

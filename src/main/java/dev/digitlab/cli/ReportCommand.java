@@ -1,6 +1,7 @@
 package dev.digitlab.cli;
 
 import dev.digitlab.data.DataFolder;
+import dev.digitlab.eval.ModelStudy;
 import dev.digitlab.model.ModelFolder;
 import dev.digitlab.report.Report;
 import java.nio.file.Path;
@@ -21,14 +22,14 @@ class ReportCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "where the page goes (default: DIR/report)")
     Path out;
 
-    @Option(names = "--image-index", defaultValue = "0", description = "test image whose feature maps are shown (default: ${DEFAULT-VALUE})")
-    int imageIndex;
+    @Option(names = "--image-index", description = "test image whose feature maps are shown (default: ${DEFAULT-VALUE})")
+    int imageIndex = ModelStudy.Options.DEFAULT.imageIndex();
 
-    @Option(names = "--tsne-points", defaultValue = "2000", description = "test images in each t-SNE (default: ${DEFAULT-VALUE})")
-    int tsnePoints;
+    @Option(names = "--tsne-points", description = "test images in each t-SNE (default: ${DEFAULT-VALUE})")
+    int tsnePoints = ModelStudy.Options.DEFAULT.tsnePoints();
 
-    @Option(names = "--seed", defaultValue = "1", description = "which sample images and t-SNE start (default: ${DEFAULT-VALUE})")
-    long seed;
+    @Option(names = "--seed", description = "which sample images and t-SNE start (default: ${DEFAULT-VALUE})")
+    long seed = ModelStudy.Options.DEFAULT.seed();
 
     @Mixin
     DataOptions data;
@@ -36,12 +37,12 @@ class ReportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path page = write(model, out, data.orModelDefault(ModelFolder.readSidecar(model).training().path("dataset").asText(null)),
-                new Report.Options(imageIndex, tsnePoints, seed));
+                new ModelStudy.Options(imageIndex, tsnePoints, seed));
         System.out.println("wrote " + page);
         return 0;
     }
 
-    static Path write(Path model, Path out, DataOptions data, Report.Options options) throws Exception {
+    static Path write(Path model, Path out, DataOptions data, ModelStudy.Options options) throws Exception {
         DataFolder.TrainTest tt = data.load();
         Path dir = out != null ? out : model.resolve("report");
         return Report.write(model, dir, tt.train(), tt.test(), options, Main::info).html();

@@ -7,6 +7,7 @@ import dev.digitlab.data.Digits;
 import dev.digitlab.data.KaggleCsv;
 import dev.digitlab.data.Normalization;
 import dev.digitlab.eval.Ensembles;
+import dev.digitlab.eval.ModelStudy;
 import dev.digitlab.model.Devices;
 import dev.digitlab.model.ModelFolder;
 import dev.digitlab.model.Models;
@@ -130,7 +131,7 @@ class TrainCommand implements Callable<Integer> {
     boolean report;
 
     @Option(names = "--tsne-points", description = "with --report: test images in each t-SNE (default: ${DEFAULT-VALUE})")
-    int tsnePoints = Report.Options.DEFAULT.tsnePoints();
+    int tsnePoints = ModelStudy.Options.DEFAULT.tsnePoints();
 
     @Mixin
     DataOptions data;
@@ -157,6 +158,37 @@ class TrainCommand implements Callable<Integer> {
     /** The console's listeners for each run: the epoch lines, and a progress bar when asked. */
     private static java.util.function.Supplier<List<TrainingListener>> runListeners(boolean bar) {
         return () -> bar ? List.of(new TrainingLog(Main::info), new ProgressBars()) : List.of(new TrainingLog(Main::info));
+    }
+
+    /**
+     * Which model the run keeps and how good it is: the last epoch's at the folder's root (what --model DIR uses),
+     * and the best one by the watched loss in best/, when that is another epoch.
+     */
+    static String kept(Path dir, Trainer.Result r, TrainConfig config) {
+        int last = r.history().get(r.history().size() - 1).epoch();
+        String watched = config.valSplit() > 0 ? "validation loss" : "training loss";
+        StringBuilder sb = new StringBuilder("kept: the last epoch's model (epoch " + last + ") in " + dir);
+        if (!Double.isNaN(r.testAccuracy())) {
+            sb.append(String.format(", test accuracy %.2f%%", 100 * r.testAccuracy()));
+        }
+        Path best = dir.resolve("best");
+        if (ModelFolder.isModel(best)) {
+            var m = ModelFolder.readSidecar(best).metrics();
+            int epoch = m.path("epoch").asInt();
+            sb.append(epoch == last ? "; best/ is the same epoch (lowest " + watched + ")"
+                    : String.format("; best/ holds epoch %d (lowest %s)%s", epoch, watched,
+                    m.path("testAccuracy").isNumber() ? String.format(", test accuracy %.2f%%", 100 * m.get("testAccuracy").asDouble()) : ""));
+        }
+        return sb.toString();
+    }
+
+    /** What to do with the model next, with its folder filled in. */
+    static String nextSteps(Path dir) {
+        String d = dir.toString().contains(" ") ? "'" + dir + "'" : dir.toString();
+        return String.join(System.lineSeparator(), "next:",
+                "  ./digitlab report --model " + d + "     # one HTML page: curves, confusion matrix, feature maps, t-SNE",
+                "  ./digitlab serve --model " + d + "      # draw digits at http://127.0.0.1:8080/",
+                "  ./digitlab predict --model " + d + " your-digit.png");
     }
 
     /** runs/MODEL, or the first of runs/MODEL-2, -3, ... not yet used, so the default never collides. */
@@ -242,13 +274,14 @@ class TrainCommand implements Callable<Integer> {
         if (test != null) {
             System.out.printf("test loss %.4f  test accuracy %.2f%%  (%d images)%n", r.testLoss(), 100 * r.testAccuracy(), test.size());
         }
-        System.out.println("saved the model in " + dir + " (best validation model in " + dir.resolve("best") + ")");
+        System.out.println(kept(dir, r, config));
         if (report) {
             if (test == null) {
                 throw new DigitlabException("--report needs a labelled test set; it cannot be used with --data");
             }
-            System.out.println("wrote " + ReportCommand.write(dir, null, data, new Report.Options(0, tsnePoints, config.seed())));
+            System.out.println("wrote " + ReportCommand.write(dir, null, data, new ModelStudy.Options(0, tsnePoints, config.seed())));
         }
+        System.out.println(nextSteps(dir));
         return 0;
     }
 }

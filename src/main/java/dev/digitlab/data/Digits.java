@@ -59,6 +59,11 @@ public final class Digits {
         return cols;
     }
 
+    /** A copy of image {@code i}'s pixels. */
+    public byte[] image(int i) {
+        return java.util.Arrays.copyOfRange(pixels, i * imageSize(), (i + 1) * imageSize());
+    }
+
     public int imageSize() {
         return rows * cols;
     }

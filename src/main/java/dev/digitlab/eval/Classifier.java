@@ -120,6 +120,21 @@ public final class Classifier implements AutoCloseable {
         }
     }
 
+    private Explainer explainer;
+
+    /** This classifier's explainer, made once (it looks for each model's Grad-CAM layer). */
+    public synchronized Explainer explainer() {
+        if (explainer == null) {
+            explainer = new Explainer(this);
+        }
+        return explainer;
+    }
+
+    /** The loaded models: one, or an ensemble's members (for explanations). */
+    List<ModelFolder.Loaded> models() {
+        return members;
+    }
+
     /** The (first) model's sidecar: class names, data set and training of what this classifier runs. */
     public ModelFolder.Sidecar sidecar() {
         return members.get(0).sidecar();

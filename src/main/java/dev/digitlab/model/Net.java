@@ -123,9 +123,11 @@ public final class Net implements AutoCloseable {
     public static Net script(Architecture architecture, NDManager parent, Path file) {
         NDManager m = parent.newSubManager();
         try {
-            PtSymbolBlock module = JniUtils.loadModule((PtNDManager) m, file, true, new String[0], new String[0], false);
+            // loaded as trainable: weights loaded for inference only are "inference tensors", which autograd refuses to
+            // differentiate through, and input gradients (explanations) need that; nothing trains them
+            PtSymbolBlock module = JniUtils.loadModule((PtNDManager) m, file, true, new String[0], new String[0], true);
             SequentialBlock block = new SequentialBlock();
-            block.add(module);
+            block.add(new ScriptBlock(module));
             return new Net(architecture, block, m);
         } catch (RuntimeException e) {
             m.close();

@@ -41,6 +41,14 @@ public final class Charts {
     }
 
     /** Confusion matrix as a heat map with the counts written in the cells. */
+    /** Several named lines over the same x values (deletion curves, say). */
+    public static XYChart lines(String title, String xLabel, String yLabel, double[] x, java.util.Map<String, double[]> series) {
+        XYChart c = new XYChartBuilder().width(720).height(420).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel).build();
+        c.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideE);
+        series.forEach((name, y) -> c.addSeries(name, x, y));
+        return c;
+    }
+
     public static HeatMapChart confusion(int[][] m, List<String> classNames) {
         int k = m.length;
         HeatMapChart c = new HeatMapChartBuilder().width(720).height(640).title("Confusion matrix (test set)")

@@ -102,4 +102,23 @@ final class Inputs {
         }
         return v.asText();
     }
+
+    /** An optional array of strings, at most 16 of them; null when absent. */
+    static List<String> texts(JsonNode body, String name) {
+        JsonNode v = body.get(name);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isArray() || v.size() > 16) {
+            throw new BadRequest("'" + name + "' must be an array of at most 16 strings");
+        }
+        List<String> out = new ArrayList<>();
+        for (JsonNode x : v) {
+            if (!x.isTextual()) {
+                throw new BadRequest("'" + name + "' must be an array of strings");
+            }
+            out.add(x.asText());
+        }
+        return out;
+    }
 }

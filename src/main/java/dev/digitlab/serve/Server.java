@@ -1,7 +1,10 @@
 package dev.digitlab.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.digitlab.BadSetting;
 import dev.digitlab.data.Digits;
+import dev.digitlab.eval.Explainer;
+import dev.digitlab.eval.ModelStudy;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -48,6 +51,7 @@ public final class Server implements AutoCloseable {
         });
         app.post("/api/predict", this::predict);
         app.post("/api/predict/batch", this::predictBatch);
+        app.post("/api/explain", this::explain);
         app.post("/api/feedback", this::feedback);
         app.get("/api/models", ctx -> ctx.json(modelList()));
         app.get("/healthz", ctx -> ctx.json(Map.of("status", "ok", "models", models.entries().size())));
@@ -102,6 +106,88 @@ public final class Server implements AutoCloseable {
         Map<String, Object> out = result(entry, p, seen);
         out.put("latencyMs", (System.nanoTime() - t0) / 1e6);
         ctx.json(out);
+    }
+
+    /**
+     * What /api/predict answers, plus heat maps: {@code methods} (default: every one the model supports) as 784
+     * numbers in [0, 1] each, over the image the model saw; with {@code featureMaps: true}, every convolution layer's
+     * output for it, each channel scaled to 0-255. The same inputs and limits as /api/predict (a PNG or JPEG body
+     * takes {@code ?methods=a,b&featureMaps=true}).
+     */
+    private void explain(Context ctx) {
+        long t0 = System.nanoTime();
+        byte[] body = body(ctx);
+        String model;
+        byte[] seen;
+        List<String> methodNames;
+        boolean features;
+        if (isJson(ctx)) {
+            JsonNode json = Inputs.json(body);
+            model = Inputs.text(json, "model");
+            seen = Inputs.pixels(json.get("pixels"), "pixels", Inputs.flag(json, "preprocess", true));
+            methodNames = Inputs.texts(json, "methods");
+            features = Inputs.flag(json, "featureMaps", false);
+        } else {
+            model = ctx.queryParam("model");
+            seen = Inputs.image(body);
+            String q = ctx.queryParam("methods");
+            methodNames = q == null ? null : List.of(q.split(","));
+            features = "true".equals(ctx.queryParam("featureMaps"));
+        }
+        ModelPool.Entry entry = models.entry(model);
+        Map<String, Object> out = models.with(entry.name(), c -> {
+            Explainer explainer = c.explainer();
+            java.util.EnumSet<Explainer.Method> methods = java.util.EnumSet.noneOf(Explainer.Method.class);
+            for (String name : methodNames == null ? explainer.methods().stream().map(Object::toString).toList() : methodNames) {
+                Explainer.Method m;
+                try {
+                    m = Explainer.Method.parse(name.strip());
+                } catch (BadSetting e) {
+                    throw new BadRequest("'methods': " + e.problem());
+                }
+                if (!explainer.methods().contains(m)) {
+                    throw new BadRequest("'methods': " + m + " is not available for " + entry.name() + " (it has no "
+                            + "convolution stage digitlab can look into); available: " + explainer.methods());
+                }
+                methods.add(m);
+            }
+            Explainer.Explanation e = explainer.explain(seen, methods);
+            Map<String, Object> r = result(entry, e.prediction().probabilities(), seen);
+            Map<String, float[]> maps = new LinkedHashMap<>();
+            e.maps().forEach((k, v) -> maps.put(k.toString(), v));
+            r.put("maps", maps);
+            if (features) {
+                r.put("featureMaps", explainer.featureMaps(seen).stream().map(Server::featureMap).toList());
+            }
+            return r;
+        });
+        out.put("latencyMs", (System.nanoTime() - t0) / 1e6);
+        ctx.json(out);
+    }
+
+    /** One layer's maps for the page: its shape and every channel scaled to 0-255 on its own range. */
+    private static Map<String, Object> featureMap(ModelStudy.FeatureMaps f) {
+        int hw = f.height() * f.width();
+        int[] values = new int[f.values().length];
+        for (int c = 0; c < f.channels(); c++) {
+            float min = Float.MAX_VALUE;
+            float max = -Float.MAX_VALUE;
+            for (int i = 0; i < hw; i++) {
+                min = Math.min(min, f.values()[c * hw + i]);
+                max = Math.max(max, f.values()[c * hw + i]);
+            }
+            for (int i = 0; i < hw; i++) {
+                values[c * hw + i] = max > min ? Math.round(255 * (f.values()[c * hw + i] - min) / (max - min)) : 0;
+            }
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("layer", f.layer() + 1);
+        m.put("type", f.type());
+        m.put("channels", f.channels());
+        m.put("height", f.height());
+        m.put("width", f.width());
+        m.put("values", values);
+        return m;
     }
 
     private void predictBatch(Context ctx) {

@@ -24,7 +24,8 @@ class EnsembleCliTest {
 
     static String[] trainArgs(Path out) {
         return new String[] {"train", "--ensemble", "2", "--model", "mlp", "--epochs", "1", "--limit", "900",
-                "--val-split", "0", "--no-progress", "--out", out.toString()};
+                "--val-split", "0", "--batch-size", "32", "--lr-schedule", "none", "--lr", "1e-3", "--no-progress",
+                "--out", out.toString()};
     }
 
     @BeforeAll

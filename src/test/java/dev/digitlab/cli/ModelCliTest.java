@@ -32,11 +32,15 @@ class ModelCliTest {
     @BeforeAll
     static void trainSmallModel() {
         model = shared.resolve("lenet5");
-        CliRun r = CliRun.of("train", "--model", "lenet5", "--epochs", "1", "--limit", "6000", "--out", model.toString(),
-                "--no-progress", "--report", "--tsne-points", "200");
+        CliRun r = CliRun.of("train", "--model", "lenet5", "--epochs", "1", "--limit", "6000", "--val-split", "0.2",
+                "--batch-size", "32", "--lr", "1e-3", "--lr-schedule", "none", // the small run's regime: 150 steps
+                "--out", model.toString(), "--no-progress", "--report", "--tsne-points", "200");
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.err()).containsPattern("epoch 1/1  train loss \\d\\.\\d{4}  val loss \\d\\.\\d{4}  train acc \\d+\\.\\d\\d%  val acc \\d+\\.\\d\\d%  \\d+\\.\\d s  rss \\d+ MB");
-        assertThat(r.out()).contains("test accuracy").contains("wrote " + model.resolve("report").resolve("index.html"));
+        assertThat(r.out()).contains("test accuracy").contains("wrote " + model.resolve("report").resolve("index.html"))
+                .containsPattern("kept: the last epoch's model \\(epoch 1\\) in " + java.util.regex.Pattern.quote(model.toString())
+                        + ", test accuracy \\d+\\.\\d\\d%; best/ is the same epoch \\(lowest validation loss\\)")
+                .contains("next:", "./digitlab serve --model " + model);
         assertThat(model.resolve("report/tsne-trained.png")).isRegularFile();
         assertThat(model.resolve("report/loss.svg")).isRegularFile();
     }
@@ -136,7 +140,7 @@ class ModelCliTest {
     void trainsAndEvaluatesFromKaggleCsv() throws IOException {
         Path file = Files.writeString(dir.resolve("train.csv"), kaggleCsv(TestData.mnist().train(), 1500, true));
         Path out = dir.resolve("kaggle");
-        CliRun r = CliRun.of("train", "--model", "mlp", "--data", file.toString(), "--epochs", "2", "--out", out.toString(),
+        CliRun r = CliRun.of("train", "--model", "mlp", "--data", file.toString(), "--epochs", "2", "--val-split", "0.2", "--out", out.toString(),
                 "--no-progress");
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.err()).contains("training mlp on 1200 images (300 for validation)");

@@ -3,6 +3,7 @@ package dev.digitlab.report;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.digitlab.TestData;
+import dev.digitlab.eval.ModelStudy;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -27,14 +28,14 @@ class ReportTest {
     @BeforeAll
     static void write() throws IOException {
         result = Report.write(Path.of("models", "lenet5"), out, TestData.mnist().train(), TestData.mnist().test(),
-                new Report.Options(0, 600, 1), s -> { });
+                new ModelStudy.Options(0, 600, 1), s -> { });
     }
 
     @Test
     void everyPictureDecodesAtItsSizeAndIsNotBlank() throws IOException {
         List<String> expected = List.of("loss", "accuracy", "confusion", "class-distribution", "predictions", "mistakes",
                 "input", "feature-maps-1", "feature-maps-4", "feature-maps-7", "filters", "output", "tsne-raw",
-                "tsne-untrained", "tsne-trained");
+                "tsne-untrained", "tsne-trained", "explain-samples", "explain-mistakes");
         for (String name : expected) {
             BufferedImage img = ImageIO.read(out.resolve(name + ".png").toFile());
             assertThat(img).as(name).isNotNull();

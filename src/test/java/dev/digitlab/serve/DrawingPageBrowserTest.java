@@ -162,4 +162,42 @@ class DrawingPageBrowserTest {
         assertThat(rows.get(1)).startsWith("6,");
         assertThat(rows.get(1).split(",")).hasSize(785);
     }
+
+    /**
+     * "why?" on a drawn 7: the overlay appears, and the hottest pixels of its map (the page's default method, the
+     * ink the answer rests on) lie on the stroke the model saw; the feature maps show every convolution's channels.
+     */
+    @Test
+    void theWhyOverlayLightsUpTheStrokeAndFeatureMapsShowEveryLayer() throws Exception {
+        browser.get("http://127.0.0.1:" + server.port() + "/");
+        wait.until(d -> d.findElements(By.cssSelector("#bars .bar")).size() == 10);
+        stroke(new int[][] {{70, 60}, {200, 55}});
+        stroke(new int[][] {{200, 55}, {150, 150}, {120, 240}});
+        settle();
+        assertThat(guess()).isEqualTo("7");
+        assertThat(browser.findElement(By.id("why-box")).isDisplayed()).isFalse();
+        browser.findElement(By.id("why")).click();
+        settle();
+        wait.until(d -> d.findElement(By.id("why-box")).isDisplayed());
+        @SuppressWarnings("unchecked")
+        java.util.Map<String, Object> last = (java.util.Map<String, Object>) ((JavascriptExecutor) browser)
+                .executeScript("return window.digitlab.last()");
+        List<Number> seen = (List<Number>) last.get("seen");
+        @SuppressWarnings("unchecked")
+        List<Number> map = ((java.util.Map<String, List<Number>>) last.get("maps")).get("inputxgradient");
+        Integer[] order = new Integer[784];
+        java.util.Arrays.setAll(order, i -> i);
+        java.util.Arrays.sort(order, (a, b) -> Double.compare(map.get(b).doubleValue(), map.get(a).doubleValue()));
+        for (int k = 0; k < 20; k++) {
+            assertThat(seen.get(order[k]).intValue()).as("hottest pixel %d (%d) is on the stroke", k, order[k]).isPositive();
+        }
+        screenshot("05-why.png");
+
+        browser.findElement(By.id("features")).click();
+        settle();
+        wait.until(d -> d.findElement(By.id("feature-maps")).isDisplayed());
+        assertThat(browser.findElements(By.cssSelector("#feature-maps h3"))).hasSize(3); // C1, C3, C5
+        assertThat(browser.findElements(By.cssSelector("#feature-maps canvas"))).hasSize(6 + 16 + 120);
+        screenshot("06-feature-maps.png");
+    }
 }
