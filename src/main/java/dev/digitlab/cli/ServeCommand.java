@@ -33,6 +33,9 @@ class ServeCommand implements Callable<Integer> {
     @Option(names = "--feedback", paramLabel = "CSV", description = "where feedback drawings go (default: feedback.csv in the data folder of the first model's data set)")
     Path feedback;
 
+    @Option(names = "--runs", paramLabel = "DIR", description = "the training runs the Training page lists and follows (default: ${DEFAULT-VALUE})")
+    Path runs = Path.of("runs");
+
     @Override
     public Integer call() throws InterruptedException {
         if (workers < 1 || workers > 64) {
@@ -46,7 +49,7 @@ class ServeCommand implements Callable<Integer> {
         ModelPool pool = new ModelPool(dirs, workers);
         Server server;
         try {
-            server = new Server(pool, feedbackFile).start(host, port);
+            server = new Server(pool, feedbackFile, runs).start(host, port);
         } catch (RuntimeException e) {
             pool.close();
             throw new DigitlabException("cannot listen on " + host + ":" + port + " (" + e.getMessage() + ")");

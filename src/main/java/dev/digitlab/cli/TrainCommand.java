@@ -12,10 +12,13 @@ import dev.digitlab.model.Devices;
 import dev.digitlab.model.ModelFolder;
 import dev.digitlab.model.Models;
 import dev.digitlab.report.Report;
+import dev.digitlab.serve.Dashboard;
 import dev.digitlab.train.Ensemble;
+import dev.digitlab.train.EventLog;
 import dev.digitlab.train.ProgressBars;
 import dev.digitlab.train.RunFolder;
 import dev.digitlab.train.SeededRuns;
+import dev.digitlab.train.TensorBoardLog;
 import dev.digitlab.train.TrainConfig;
 import dev.digitlab.train.Trainer;
 import dev.digitlab.train.TrainingListener;
@@ -130,6 +133,17 @@ class TrainCommand implements Callable<Integer> {
     @Option(names = "--report", description = "write the HTML report (digitlab report) into DIR/report when training ends")
     boolean report;
 
+    @Option(names = "--dashboard", arity = "0..1", fallbackValue = "8090", paramLabel = "PORT",
+            description = "watch the run live in the browser at http://127.0.0.1:PORT/training.html (default port: ${FALLBACK-VALUE})")
+    Integer dashboard;
+
+    @Option(names = "--events", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "write DIR/events.jsonl, which the dashboard and serve's Training page follow (default: on)")
+    boolean events = true;
+
+    @Option(names = "--tensorboard", paramLabel = "DIR", description = "also write TensorBoard event files into DIR (tensorboard --logdir DIR)")
+    Path tensorboard;
+
     @Option(names = "--tsne-points", description = "with --report: test images in each t-SNE (default: ${DEFAULT-VALUE})")
     int tsnePoints = ModelStudy.Options.DEFAULT.tsnePoints();
 
@@ -142,7 +156,10 @@ class TrainCommand implements Callable<Integer> {
             throw new DigitlabException(ensemble < 2 ? "--ensemble must be at least 2 (or 1 for one model), got " + ensemble
                     : "--ensemble continues by itself when run again: leave out --resume and --report");
         }
-        List<SeededRuns.Run> members = Ensemble.train(config, ensemble, training, test, dir, runListeners(bar), Main::info);
+        List<SeededRuns.Run> members;
+        try (Dashboard d = startDashboard(dir, Ensemble.memberName(1))) {
+            members = Ensemble.train(config, ensemble, training, test, dir, member -> runListeners(member, bar), Main::info);
+        }
         Ensembles.Figures all = Ensembles.write(dir, members.stream().map(m -> Ensemble.memberName(m.k())).toList(), test);
         if (all != null) {
             for (SeededRuns.Run m : members) {
@@ -155,9 +172,47 @@ class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The console's listeners for each run: the epoch lines, and a progress bar when asked. */
-    private static java.util.function.Supplier<List<TrainingListener>> runListeners(boolean bar) {
-        return () -> bar ? List.of(new TrainingLog(Main::info), new ProgressBars()) : List.of(new TrainingLog(Main::info));
+    /**
+     * The listeners for a run in {@code dir}: the epoch lines, the live event log the dashboard follows, TensorBoard
+     * files when asked (one folder per run), a progress bar when asked.
+     */
+    private List<TrainingListener> runListeners(Path dir, boolean bar) {
+        List<TrainingListener> l = new ArrayList<>(List.of(new TrainingLog(Main::info)));
+        if (events || dashboard != null) {
+            l.add(new EventLog(dir));
+        }
+        if (tensorboard != null) {
+            l.add(new TensorBoardLog(ensemble > 1 ? tensorboard.resolve(dir.getFileName().toString()) : tensorboard));
+        }
+        if (bar) {
+            l.add(new ProgressBars());
+        }
+        return l;
+    }
+
+    /** The dashboard for the runs under {@code root}, or null (with a line saying why) when it cannot start. */
+    private Dashboard startDashboard(Path root, String run) {
+        if (dashboard == null) {
+            return null;
+        }
+        Dashboard d = new Dashboard(root);
+        try {
+            int port = d.start("127.0.0.1", dashboard);
+            Main.info("dashboard at http://127.0.0.1:" + port + "/training.html?run=" + run);
+            return d;
+        } catch (RuntimeException e) {
+            d.close();
+            Main.info("the dashboard could not start on 127.0.0.1:" + dashboard + " (" + rootCause(e)
+                    + "); training goes on without it");
+            return null;
+        }
+    }
+
+    private static String rootCause(Throwable e) {
+        while (e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
     /**
@@ -268,9 +323,12 @@ class TrainCommand implements Callable<Integer> {
         if (resume != null && folder.checkpoint() == null) {
             Main.info("no checkpoint in " + dir + " yet (stopped before its first save); starting from epoch 1");
         }
-        List<TrainingListener> listeners = new ArrayList<>(runListeners(bar).get());
+        List<TrainingListener> listeners = new ArrayList<>(runListeners(dir, bar));
         listeners.add(folder);
-        Trainer.Result r = Trainer.run(config, training, test, folder.checkpoint(), listeners);
+        Trainer.Result r;
+        try (Dashboard d = startDashboard(dir.toAbsolutePath().getParent(), dir.getFileName().toString())) {
+            r = Trainer.run(config, training, test, folder.checkpoint(), listeners);
+        }
         if (test != null) {
             System.out.printf("test loss %.4f  test accuracy %.2f%%  (%d images)%n", r.testLoss(), 100 * r.testAccuracy(), test.size());
         }

@@ -31,11 +31,17 @@ public final class Server implements AutoCloseable {
     private final Javalin app;
 
     public Server(ModelPool models, Path feedbackFile) {
+        this(models, feedbackFile, null);
+    }
+
+    /** With {@code runsRoot}, also the training dashboard for the runs under it (/training.html). */
+    public Server(ModelPool models, Path feedbackFile, Path runsRoot) {
         this.models = models;
         this.feedback = new FeedbackLog(feedbackFile);
         this.app = Javalin.create(config -> {
             config.showJavalinBanner = false;
             config.http.maxRequestSize = MAX_BODY;
+            config.staticFiles.enableWebjars();
             config.staticFiles.add(s -> {
                 s.hostedPath = "/";
                 s.directory = "/web";
@@ -52,6 +58,9 @@ public final class Server implements AutoCloseable {
         app.post("/api/predict", this::predict);
         app.post("/api/predict/batch", this::predictBatch);
         app.post("/api/explain", this::explain);
+        if (runsRoot != null) {
+            new TrainingPages(runsRoot).register(app);
+        }
         app.post("/api/feedback", this::feedback);
         app.get("/api/models", ctx -> ctx.json(modelList()));
         app.get("/healthz", ctx -> ctx.json(Map.of("status", "ok", "models", models.entries().size())));

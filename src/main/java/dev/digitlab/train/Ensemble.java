@@ -5,7 +5,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /**
  * Trains the members of an ensemble: one configuration with seeds seed, seed + 1, ..., member k in DIR/member-k
@@ -19,9 +19,9 @@ public final class Ensemble {
         return "member-" + k;
     }
 
-    /** Trains (or keeps) {@code size} members; each trained one gets fresh listeners from {@code listeners}. */
+    /** Trains (or keeps) {@code size} members; each trained one gets fresh listeners for its folder. */
     public static List<SeededRuns.Run> train(TrainConfig config, int size, Digits training, Digits test, Path dir,
-                                            Supplier<List<TrainingListener>> listeners, Consumer<String> log)
+                                            Function<Path, List<TrainingListener>> listeners, Consumer<String> log)
             throws IOException {
         return SeededRuns.run(config, size, k -> dir.resolve(memberName(k)), training, test, new SeededRuns.Hooks() {
             @Override
@@ -32,7 +32,7 @@ public final class Ensemble {
 
             @Override
             public List<TrainingListener> listeners(int k, Path member) {
-                return listeners.get();
+                return listeners.apply(member);
             }
         });
     }

@@ -43,7 +43,7 @@ public final class Experiment {
 
                     @Override
                     public List<TrainingListener> listeners(int k, Path dir) {
-                        return List.of(new TrainingLog(line -> append(dir.resolve("train.log"), line)));
+                        return List.of(new TrainingLog(line -> append(dir.resolve("train.log"), line)), new EventLog(dir));
                     }
 
                     @Override

@@ -134,7 +134,7 @@ public final class Trainer {
                     int right = correct(pass.get(0), part, order, from);
                     lossSum += loss * (to - from);
                     correct += right;
-                    events.step(new TrainingListener.Step(epoch, step, steps, to - from, loss, right, lr));
+                    events.step(new TrainingListener.Step(epoch, step, steps, to - from, loss, right, lr, optim.stepCount()));
                 }
             }
         }

@@ -16,8 +16,11 @@ public interface TrainingListener {
     record Start(TrainConfig config, Net net, Normalization norm, Digits trainPart, int validationSize, int stepsPerEpoch,
                  int epochsDone, Checkpoint checkpoint) {}
 
-    /** A training step ended: its batch's mean loss, how many of its images the model got right, and the rate used. */
-    record Step(int epoch, int step, int stepsPerEpoch, int images, double loss, int correct, double lr) {}
+    /**
+     * A training step ended: its batch's mean loss, how many of its images the model got right, the rate used, and
+     * the optimiser's step count since the run began (it carries on across a resume).
+     */
+    record Step(int epoch, int step, int stepsPerEpoch, int images, double loss, int correct, double lr, long globalStep) {}
 
     /**
      * An epoch ended. {@code improved}: the watched loss (validation, else training) is the best so far, so this

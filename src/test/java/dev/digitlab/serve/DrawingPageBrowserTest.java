@@ -44,15 +44,20 @@ class DrawingPageBrowserTest {
     static void start() throws Exception {
         server = new Server(new ModelPool(List.of(Path.of("models", "lenet5")), 2), tmp.resolve("feedback.csv"))
                 .start("127.0.0.1", 0);
+        browser = chromium(tmp.resolve("chromium-profile"));
+        wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+    }
+
+    /** Debian's headless Chromium through its ChromeDriver, with a fresh profile, offline. */
+    static ChromeDriver chromium(Path profile) throws Exception {
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(Path.of("/usr/bin/chromedriver").toFile()).usingAnyFreePort().build();
         ChromeOptions options = new ChromeOptions().setBinary("/usr/bin/chromium").addArguments(
                 "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
                 "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--user-data-dir=" + Files.createDirectories(tmp.resolve("chromium-profile")), "--window-size=1100,900");
-        browser = new ChromeDriver(service, options);
-        wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+                "--user-data-dir=" + Files.createDirectories(profile), "--window-size=1100,900");
         Files.createDirectories(SHOTS);
+        return new ChromeDriver(service, options);
     }
 
     @AfterAll
