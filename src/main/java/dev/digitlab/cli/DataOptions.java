@@ -21,7 +21,7 @@ public class DataOptions {
             description = "HTTP folder with the gzipped IDX files, tried instead of the built-in mirrors (repeatable)")
     List<String> mirrors = new ArrayList<>();
 
-    Dataset dataset() {
+    public Dataset dataset() {
         return Dataset.parse(dataset == null ? "mnist" : dataset);
     }
 
@@ -33,12 +33,12 @@ public class DataOptions {
         return this;
     }
 
-    Path dir() {
+    public Path dir() {
         return dataDir != null ? dataDir : DataFolder.defaultDir(dataset());
     }
 
     /** Loads train and test, fetching the data first if the folder lacks it. */
-    DataFolder.TrainTest load() {
+    public DataFolder.TrainTest load() {
         DataFolder.ensure(dataset(), dir(), mirrors, Main::info);
         return DataFolder.load(dataset(), dir());
     }

@@ -1,10 +1,12 @@
 package dev.digitlab.cli;
 
+import dev.digitlab.BadSetting;
 import dev.digitlab.DigitlabException;
 import dev.digitlab.data.DataFolder;
 import dev.digitlab.model.Models;
 import dev.digitlab.report.ExperimentTable;
 import dev.digitlab.train.Experiment;
+import dev.digitlab.train.ExperimentCluster;
 import dev.digitlab.train.TrainConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,6 +17,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -62,6 +65,16 @@ class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--progress", negatable = true, description = "a progress bar across runs (default: on when the console is a terminal)")
     Boolean progress;
 
+    @Option(names = "--master", paramLabel = "URL", description = {"run each variant x seed as a task on this Spark cluster",
+            "(spark://host:7077, or local[N]); needs the Spark module, which ./digitlab builds on first use"})
+    String master;
+
+    @Option(names = "--conf", paramLabel = "KEY=VALUE", description = "with --master: a Spark setting (repeatable)")
+    Map<String, String> conf = new LinkedHashMap<>();
+
+    @Option(names = "--cores-per-run", description = "with --master: cores each training takes (its threads) (default: ${DEFAULT-VALUE})")
+    int coresPerRun = 1;
+
     @Mixin
     DataOptions data;
 
@@ -82,10 +95,19 @@ class ExperimentCommand implements Callable<Integer> {
         }
         Path dir = out != null ? out : Path.of("runs", "experiments",
                 config != null ? config.getFileName().toString().replaceFirst("\\.[^.]*$", "") : "grid");
-        DataFolder.TrainTest tt = data.load();
-        Main.info(variants.size() + " variants x " + runs + " runs into " + dir);
-        List<Experiment.Run> done = Experiment.run(variants, runs, tt.train(), tt.test(), dir,
-                progress != null ? progress : System.console() != null);
+        Main.info(variants.size() + " variants x " + runs + " runs into " + dir + (master != null ? " on " + master : ""));
+        List<Experiment.Run> done;
+        if (master != null) {
+            ExperimentCluster cluster = ServiceLoader.load(ExperimentCluster.class).findFirst().orElseThrow(() ->
+                    new DigitlabException("--master needs the Spark module (spark/), which is not on the class path; "
+                            + "run experiments through ./digitlab, which builds it"));
+            BadSetting.check(coresPerRun >= 1, "coresPerRun", "must be at least 1, got " + coresPerRun);
+            done = cluster.run(master, conf, variants, runs, dir.toAbsolutePath(), new ExperimentCluster.Data(data.dataset().id(),
+                    data.dataDir == null ? null : data.dataDir.toAbsolutePath()), coresPerRun, Main::info);
+        } else {
+            DataFolder.TrainTest tt = data.load();
+            done = Experiment.run(variants, runs, tt.train(), tt.test(), dir, progress != null ? progress : System.console() != null);
+        }
         List<ExperimentTable.Row> rows = ExperimentTable.rows(done, options);
         Files.createDirectories(dir);
         ExperimentTable.write(dir, rows);

@@ -6,6 +6,8 @@ import dev.digitlab.Version;
 import dev.digitlab.data.Normalization;
 import dev.digitlab.model.Devices;
 import dev.digitlab.train.TrainConfig;
+import java.util.ServiceLoader;
+import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -30,6 +32,9 @@ public class Main implements Runnable {
     /** Runs the command line and returns its exit code: 0 done, 1 bad input or failure, 2 bad usage. */
     public static int run(String... args) {
         CommandLine cli = commandLine(new Main());
+        for (CommandPlugin plugin : ServiceLoader.load(CommandPlugin.class)) {
+            plugin.commands().forEach(cli::addSubcommand);
+        }
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof DigitlabException d) {
                 cmd.getErr().println("digitlab: error: " + Flags.message(d, cmd.getCommandSpec()));
@@ -49,7 +54,7 @@ public class Main implements Runnable {
                 .registerConverter(Devices.Choice.class, choice(Devices.Choice::parse));
     }
 
-    private static <T> CommandLine.ITypeConverter<T> choice(java.util.function.Function<String, T> parse) {
+    private static <T> CommandLine.ITypeConverter<T> choice(Function<String, T> parse) {
         return text -> {
             try {
                 return parse.apply(text);
@@ -60,7 +65,7 @@ public class Main implements Runnable {
     }
 
     /** Progress and provenance messages go to standard error, so standard output stays parseable. */
-    static void info(String message) {
+    public static void info(String message) {
         System.err.println("digitlab: " + message);
     }
 

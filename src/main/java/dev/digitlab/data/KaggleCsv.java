@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -59,6 +60,34 @@ public final class KaggleCsv {
         }
     }
 
+    /** One row of a file: its label (-1 without a label column) and its 784 pixels. */
+    public record Row(int label, byte[] pixels) {}
+
+    /**
+     * Checks a header line as {@link #read} does and says whether it has a label column; {@code where} names the file
+     * in the error.
+     */
+    public static boolean labelled(String where, String header) {
+        return checkHeader(Path.of(where), header.strip());
+    }
+
+    /**
+     * One data line, checked exactly as {@link #read} checks it (for readers that see a file line by line, as Spark
+     * does); {@code where} and {@code row} name it in the error.
+     */
+    public static Row row(String where, long row, String line, boolean labelled) {
+        int[] values = new int[labelled ? Digits.PIXELS + 1 : Digits.PIXELS];
+        parseRow(Path.of(where), row, line, values, labelled);
+        if (labelled && values[0] > 9) {
+            throw new DigitlabException(where + ": line " + row + ": label " + values[0] + " is outside 0-9");
+        }
+        byte[] px = new byte[Digits.PIXELS];
+        for (int i = 0; i < Digits.PIXELS; i++) {
+            px[i] = (byte) values[labelled ? i + 1 : i];
+        }
+        return new Row(labelled ? values[0] : -1, px);
+    }
+
     private static boolean checkHeader(Path file, String header) {
         String[] names = header.split(",", -1);
         boolean labelled = names.length > 0 && names[0].strip().equals("label");
@@ -78,7 +107,7 @@ public final class KaggleCsv {
     }
 
     /** Parses one row of small non-negative integers without splitting it into strings. */
-    private static void parseRow(Path file, int row, String line, int[] values, boolean labelled) {
+    private static void parseRow(Path file, long row, String line, int[] values, boolean labelled) {
         int field = 0;
         int value = 0;
         int digits = 0;
@@ -138,13 +167,13 @@ public final class KaggleCsv {
 
         void add(byte b) {
             if (size == data.length) {
-                data = java.util.Arrays.copyOf(data, data.length * 2);
+                data = Arrays.copyOf(data, data.length * 2);
             }
             data[size++] = b;
         }
 
         byte[] toArray() {
-            return java.util.Arrays.copyOf(data, size);
+            return Arrays.copyOf(data, size);
         }
     }
 }

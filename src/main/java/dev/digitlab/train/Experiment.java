@@ -33,30 +33,32 @@ public final class Experiment {
         List<Run> done = new ArrayList<>();
         try (ProgressBar bar = progress ? ProgressBars.bar("runs", (long) variants.size() * runs, true) : null) {
             for (Variant v : variants) {
-                SeededRuns.run(v.config(), runs, k -> folder(out, v, k), training, test, new SeededRuns.Hooks() {
-                    @Override
-                    public void before(int k, TrainConfig c, Path dir, boolean finished) {
-                        if (bar != null) {
-                            bar.setExtraMessage(" " + v.name() + " #" + k);
-                        }
+                for (int k = 1; k <= runs; k++) {
+                    if (bar != null) {
+                        bar.setExtraMessage(" " + v.name() + " #" + k);
                     }
-
-                    @Override
-                    public List<TrainingListener> listeners(int k, Path dir) {
-                        return List.of(new TrainingLog(line -> append(dir.resolve("train.log"), line)), new EventLog(dir));
+                    done.add(one(v, k, out, training, test));
+                    if (bar != null) {
+                        bar.step();
                     }
-
-                    @Override
-                    public void after(SeededRuns.Run r) {
-                        done.add(new Run(v, r.k(), r.config().seed(), r.testAccuracy(), meanEpochSeconds(r.history()), r.kept()));
-                        if (bar != null) {
-                            bar.step();
-                        }
-                    }
-                });
+                }
             }
         }
         return done;
+    }
+
+    /**
+     * Run k of variant {@code v} into its folder under {@code out}, with its train.log and event log: what a cluster
+     * task does (the local loop above does the same for every run).
+     */
+    public static Run one(Variant v, int k, Path out, Digits training, Digits test) throws IOException {
+        SeededRuns.Run r = SeededRuns.one(v.config(), k, folder(out, v, k), training, test, new SeededRuns.Hooks() {
+            @Override
+            public List<TrainingListener> listeners(int run, Path dir) {
+                return List.of(new TrainingLog(line -> append(dir.resolve("train.log"), line)), new EventLog(dir));
+            }
+        });
+        return new Run(v, k, r.config().seed(), r.testAccuracy(), meanEpochSeconds(r.history()), r.kept());
     }
 
     /** Where run k of a variant goes. */

@@ -38,32 +38,36 @@ public final class SeededRuns {
             throws IOException {
         List<Run> runs = new ArrayList<>();
         for (int k = 1; k <= n; k++) {
-            TrainConfig c = config.withSeed(config.seed() + k - 1);
-            Path dir = folder.apply(k);
-            boolean finished = finished(dir, c);
-            hooks.before(k, c, dir, finished);
-            Run run;
-            if (finished) {
-                var metrics = ModelFolder.readSidecar(dir).metrics();
-                run = new Run(k, c, dir, true, History.read(dir), metrics.path("testLoss").asDouble(Double.NaN),
-                        metrics.path("testAccuracy").asDouble(Double.NaN));
-            } else {
-                RunFolder f;
-                if (RunFolder.started(dir)) {
-                    TrainConfig saved = RunFolder.savedConfig(dir);
-                    f = RunFolder.resume(dir, saved == null ? c : saved.continuedWith(c, Set.copyOf(TrainConfig.SETTINGS), dir.toString()));
-                } else {
-                    f = RunFolder.fresh(dir);
-                }
-                List<TrainingListener> listeners = new ArrayList<>(hooks.listeners(k, dir));
-                listeners.add(f);
-                Trainer.Result r = Trainer.run(c, training, test, f.checkpoint(), listeners);
-                run = new Run(k, c, dir, false, r.history(), r.testLoss(), r.testAccuracy());
-            }
-            hooks.after(run);
-            runs.add(run);
+            runs.add(one(config, k, folder.apply(k), training, test, hooks));
         }
         return runs;
+    }
+
+    /** Run k alone (seed config.seed() + k - 1) in {@code dir}: kept if finished, continued if stopped, else trained. */
+    public static Run one(TrainConfig config, int k, Path dir, Digits training, Digits test, Hooks hooks) throws IOException {
+        TrainConfig c = config.withSeed(config.seed() + k - 1);
+        boolean finished = finished(dir, c);
+        hooks.before(k, c, dir, finished);
+        Run run;
+        if (finished) {
+            var metrics = ModelFolder.readSidecar(dir).metrics();
+            run = new Run(k, c, dir, true, History.read(dir), metrics.path("testLoss").asDouble(Double.NaN),
+                    metrics.path("testAccuracy").asDouble(Double.NaN));
+        } else {
+            RunFolder f;
+            if (RunFolder.started(dir)) {
+                TrainConfig saved = RunFolder.savedConfig(dir);
+                f = RunFolder.resume(dir, saved == null ? c : saved.continuedWith(c, Set.copyOf(TrainConfig.SETTINGS), dir.toString()));
+            } else {
+                f = RunFolder.fresh(dir);
+            }
+            List<TrainingListener> listeners = new ArrayList<>(hooks.listeners(k, dir));
+            listeners.add(f);
+            Trainer.Result r = Trainer.run(c, training, test, f.checkpoint(), listeners);
+            run = new Run(k, c, dir, false, r.history(), r.testLoss(), r.testAccuracy());
+        }
+        hooks.after(run);
+        return run;
     }
 
     /**

@@ -1,0 +1,120 @@
+package dev.digitlab.spark;
+
+import ai.djl.pytorch.jni.JniUtils;
+import dev.digitlab.DigitlabException;
+import dev.digitlab.eval.Classifier;
+import dev.digitlab.model.LibTorch;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
+import org.apache.spark.SparkContext;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+
+/**
+ * How a model folder reaches the executors and is loaded there once per JVM. The driver zips the folder and broadcasts
+ * the bytes (SparkContext.addFile refuses local folders on a cluster, and Spark 4 keeps a session's added files apart
+ * from SparkFiles' root, so a broadcast is the one way that works the same on every cluster manager). Each executor JVM
+ * unpacks the zip into a temporary folder on the first task that needs it; every later task and partition in that JVM
+ * shares the loaded Classifier (tasks in local mode are threads of one JVM, and a Classifier may be shared).
+ */
+final class ExecutorModels {
+    private static final Map<String, Classifier> LOADED = new ConcurrentHashMap<>();
+    private static volatile boolean libtorchLoaded;
+
+    private ExecutorModels() {}
+
+    /** A model folder as the executors receive it: its zip, broadcast once, and a key naming its contents. */
+    record Shipped(String key, Broadcast<byte[]> zip) implements Serializable {}
+
+    /** On the driver: zips the model folder and broadcasts it. */
+    static Shipped ship(SparkContext sc, Path model) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipOutputStream z = new ZipOutputStream(bytes); Stream<Path> files = Files.walk(model)) {
+            for (Path p : (Iterable<Path>) files.filter(Files::isRegularFile).sorted()::iterator) {
+                z.putNextEntry(new ZipEntry(model.relativize(p).toString().replace('\\', '/')));
+                Files.copy(p, z);
+                z.closeEntry();
+            }
+        }
+        byte[] zip = bytes.toByteArray();
+        String key = model.getFileName() + "-" + HexFormat.of().formatHex(sha256(zip), 0, 8);
+        return new Shipped(key, JavaSparkContext.fromSparkContext(sc).broadcast(zip));
+    }
+
+    /** On an executor: the shipped model, unpacked and loaded on first use in this JVM. */
+    static Classifier get(Shipped model) {
+        threads();
+        return LOADED.computeIfAbsent(model.key(), k -> {
+            try {
+                return Classifier.load(unzip(model.zip().value(), Files.createTempDirectory("digitlab-" + k)));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
+    /** How many models this JVM has loaded (for tests: once per JVM, not per task). */
+    static int loads() {
+        return LOADED.size();
+    }
+
+    /** Unpacks into {@code into}; an entry that would land outside it is refused. */
+    static Path unzip(byte[] zip, Path into) throws IOException {
+        try (ZipInputStream z = new ZipInputStream(new ByteArrayInputStream(zip))) {
+            for (ZipEntry e; (e = z.getNextEntry()) != null; ) {
+                Path target = into.resolve(e.getName()).normalize();
+                if (!target.startsWith(into)) {
+                    throw new DigitlabException("model zip: entry '" + e.getName() + "' points outside the model folder");
+                }
+                if (e.isDirectory()) {
+                    continue;
+                }
+                Files.createDirectories(target.getParent());
+                try (OutputStream out = Files.newOutputStream(target)) {
+                    z.transferTo(out);
+                }
+            }
+        }
+        into.toFile().deleteOnExit();
+        return into;
+    }
+
+    private static byte[] sha256(byte[] b) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(b);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * libtorch's threads for this task's thread as many as the cores the task holds, so that parallel tasks do not
+     * fight over the cores. libtorch keeps the count per calling thread (OpenMP's), so every task sets it.
+     */
+    static void threads() {
+        if (!libtorchLoaded) {
+            synchronized (ExecutorModels.class) {
+                LibTorch.configure(); // loads libtorch first
+                libtorchLoaded = true;
+            }
+        }
+        TaskContext t = TaskContext.get();
+        JniUtils.setNumThreads(t == null ? 1 : Math.max(1, t.cpus()));
+    }
+}
