@@ -1,12 +1,18 @@
 package dev.digitlab;
 
 import java.io.BufferedOutputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * Writes a file so that readers see either the old content or the whole new one, never a half-written file:
@@ -34,9 +40,9 @@ public final class AtomicFiles {
             Path dir = target.toAbsolutePath().getParent();
             Files.createDirectories(dir);
             tmp = tempFile(dir, target.getFileName().toString());
-            try (var channel = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE);
-                 OutputStream out = new BufferedOutputStream(java.nio.channels.Channels.newOutputStream(channel), 1 << 16)) {
-                writer.write(new java.io.FilterOutputStream(out) {
+            try (var channel = FileChannel.open(tmp, StandardOpenOption.WRITE);
+                 OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16)) {
+                writer.write(new FilterOutputStream(out) {
                     @Override
                     public void write(byte[] b, int off, int len) throws IOException {
                         out.write(b, off, len);
@@ -68,7 +74,7 @@ public final class AtomicFiles {
     }
 
     public static void writeString(Path target, String text) {
-        write(target, out -> out.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        write(target, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
     }
 
     private static void pauseForTests() {
@@ -84,8 +90,8 @@ public final class AtomicFiles {
     /** A new empty file {@code .NAME*.part} in {@code dir}, readable by all like a normally created file. */
     public static Path tempFile(Path dir, String name) throws IOException {
         if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-            return Files.createTempFile(dir, "." + name, ".part", java.nio.file.attribute.PosixFilePermissions
-                    .asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--")));
+            return Files.createTempFile(dir, "." + name, ".part", PosixFilePermissions
+                    .asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")));
         }
         return Files.createTempFile(dir, "." + name, ".part");
     }

@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Consumer;
@@ -64,7 +65,7 @@ class FuzzTest {
                     b[r.nextInt(b.length)] = (byte) r.nextInt(256);
                 }
             }
-            case 1 -> b = java.util.Arrays.copyOf(b, r.nextInt(b.length)); // truncate
+            case 1 -> b = Arrays.copyOf(b, r.nextInt(b.length)); // truncate
             case 2 -> { // append garbage
                 byte[] tail = new byte[1 + r.nextInt(64)];
                 r.nextBytes(tail);
@@ -80,7 +81,7 @@ class FuzzTest {
             case 4 -> { // delete a slice
                 int from = r.nextInt(b.length);
                 int to = Math.min(b.length, from + 1 + r.nextInt(32));
-                b = concat(java.util.Arrays.copyOfRange(b, 0, from), java.util.Arrays.copyOfRange(b, to, b.length));
+                b = concat(Arrays.copyOfRange(b, 0, from), Arrays.copyOfRange(b, to, b.length));
             }
             default -> { // printable noise: what a text file gets wrong
                 String noise = "0123456789,-.\n\r\" {}[]:eE+abc";
@@ -93,7 +94,7 @@ class FuzzTest {
     }
 
     static byte[] concat(byte[] a, byte[] b) {
-        byte[] c = java.util.Arrays.copyOf(a, a.length + b.length);
+        byte[] c = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, c, a.length, b.length);
         return c;
     }

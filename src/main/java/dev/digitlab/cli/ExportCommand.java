@@ -2,6 +2,7 @@ package dev.digitlab.cli;
 
 import dev.digitlab.exchange.OnnxExport;
 import dev.digitlab.exchange.TorchExport;
+import dev.digitlab.model.ModelFolder;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -29,7 +30,7 @@ class ExportCommand implements Callable<Integer> {
             Path file = out != null ? out : model.resolve("model.onnx");
             OnnxExport.write(model, file);
             System.out.println("wrote " + file + " (ONNX opset 13; input 'pixels' float32 [batch, 1, 28, 28], 0-255; "
-                    + "outputs 'probabilities'" + (dev.digitlab.model.ModelFolder.isEnsemble(model) ? "" : " and 'logits'") + ")");
+                    + "outputs 'probabilities'" + (ModelFolder.isEnsemble(model) ? "" : " and 'logits'") + ")");
         } else {
             Path dir = out != null ? out : model.resolve("pytorch");
             TorchExport.write(model, dir);

@@ -4,6 +4,7 @@ import dev.digitlab.data.Dataset;
 import dev.digitlab.exchange.Import;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -37,7 +38,7 @@ class ImportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Import.Result r = Import.run(file, out, new Import.Options(arch, Import.normalization(normalize), Dataset.parse(dataset), keyMap));
-        System.out.println("imported " + r.architecture() + " from " + file + " (" + r.format().name().toLowerCase(java.util.Locale.ROOT)
+        System.out.println("imported " + r.architecture() + " from " + file + " (" + r.format().name().toLowerCase(Locale.ROOT)
                 .replace('_', '-') + (r.tensors() > 0 ? ", " + r.tensors() + " tensors" : "") + ") into " + out);
         System.out.println("next: digitlab evaluate --model " + out + "   |   digitlab serve --model " + out);
         return 0;

@@ -1,5 +1,6 @@
 package dev.digitlab.data;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -53,7 +54,7 @@ public final class DataFolder {
     private static String source(Path dir) {
         try {
             return dir + " (from " + Files.readString(dir.resolve("SOURCE")).strip() + ")";
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return dir.toString();
         }
     }

@@ -1,5 +1,6 @@
 package dev.digitlab.data;
 
+import dev.digitlab.DigitlabException;
 import java.util.List;
 import java.util.Locale;
 
@@ -89,7 +90,7 @@ public enum Dataset implements Fetcher.Checksums {
                 return d;
             }
         }
-        throw new dev.digitlab.DigitlabException("unknown dataset '" + name + "' (expected mnist or fashion)");
+        throw new DigitlabException("unknown dataset '" + name + "' (expected mnist or fashion)");
     }
 
     @Override

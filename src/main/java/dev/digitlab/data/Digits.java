@@ -1,6 +1,7 @@
 package dev.digitlab.data;
 
 import dev.digitlab.DigitlabException;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -61,7 +62,7 @@ public final class Digits {
 
     /** A copy of image {@code i}'s pixels. */
     public byte[] image(int i) {
-        return java.util.Arrays.copyOfRange(pixels, i * imageSize(), (i + 1) * imageSize());
+        return Arrays.copyOfRange(pixels, i * imageSize(), (i + 1) * imageSize());
     }
 
     public int imageSize() {

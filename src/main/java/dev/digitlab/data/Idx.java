@@ -10,6 +10,7 @@ import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -87,8 +88,8 @@ public final class Idx {
                 try {
                     size = Math.multiplyExact(size, dims[d]);
                 } catch (ArithmeticException overflow) {
-                    throw new DigitlabException(file + ": header dimensions " + java.util.Arrays.toString(
-                            java.util.Arrays.copyOf(dims, d + 1)) + " describe more bytes than any file holds");
+                    throw new DigitlabException(file + ": header dimensions " + Arrays.toString(
+                            Arrays.copyOf(dims, d + 1)) + " describe more bytes than any file holds");
                 }
             }
             long holds = available - header;

@@ -1,7 +1,10 @@
 package dev.digitlab.data;
 
 import dev.digitlab.DigitlabException;
+import java.awt.AlphaComposite;
+import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferInt;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -111,12 +114,12 @@ public final class ImagePrep {
         BufferedImage target = image;
         if (image.getType() != BufferedImage.TYPE_INT_ARGB) {
             target = new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_INT_ARGB);
-            java.awt.Graphics2D g = target.createGraphics();
-            g.setComposite(java.awt.AlphaComposite.Src);
+            Graphics2D g = target.createGraphics();
+            g.setComposite(AlphaComposite.Src);
             g.drawImage(image, 0, 0, null);
             g.dispose();
         }
-        return ((java.awt.image.DataBufferInt) target.getRaster().getDataBuffer()).getData();
+        return ((DataBufferInt) target.getRaster().getDataBuffer()).getData();
     }
 
     /** Scales the ink's bounding box to fit 20x20, keeping the aspect ratio, averaging the area each pixel covers. */

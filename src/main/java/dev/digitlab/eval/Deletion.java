@@ -4,8 +4,10 @@ import dev.digitlab.data.Digits;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -67,14 +69,14 @@ public record Deletion(double winRate, double meanDrop, double meanRandomDrop) {
      */
     public static Map<String, double[]> curves(Path model, Digits test, int images, double[] fractions, int draws, long seed) {
         Random random = new Random(seed);
-        Map<String, double[]> sums = new java.util.LinkedHashMap<>();
+        Map<String, double[]> sums = new LinkedHashMap<>();
         try (Classifier c = Classifier.load(model)) {
             Explainer explainer = new Explainer(c);
             for (int i = 0; i < images; i++) {
                 byte[] px = test.image(i);
                 Explainer.Explanation e = explainer.explain(px, EnumSet.copyOf(explainer.methods()));
                 int t = e.prediction().label();
-                Map<String, List<Integer[]>> orders = new java.util.LinkedHashMap<>();
+                Map<String, List<Integer[]>> orders = new LinkedHashMap<>();
                 e.maps().forEach((m, map) -> orders.put(m.toString(), List.<Integer[]>of(ranked(map))));
                 List<Integer[]> randoms = new ArrayList<>();
                 for (int d = 0; d < draws; d++) {
@@ -113,7 +115,7 @@ public record Deletion(double winRate, double meanDrop, double meanRandomDrop) {
     private static Integer[] shuffled(Random random) {
         Integer[] order = new Integer[Digits.PIXELS];
         Arrays.setAll(order, i -> i);
-        java.util.Collections.shuffle(Arrays.asList(order), random);
+        Collections.shuffle(Arrays.asList(order), random);
         return order;
     }
 

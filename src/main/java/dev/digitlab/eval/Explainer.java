@@ -13,7 +13,9 @@ import dev.digitlab.model.Architecture;
 import dev.digitlab.model.ModelFolder;
 import dev.digitlab.model.Net;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -63,7 +65,7 @@ public final class Explainer {
     public record Explanation(Classifier.Prediction prediction, Map<Method, float[]> maps) {}
 
     private final Classifier classifier;
-    private final Map<Net, Integer> camLayers = new java.util.IdentityHashMap<>();
+    private final Map<Net, Integer> camLayers = new IdentityHashMap<>();
 
     public Explainer(Classifier classifier) {
         this.classifier = classifier;
@@ -162,7 +164,7 @@ public final class Explainer {
     static float[] input(byte[] pixels, Normalization norm, int pad, int side) {
         float[] x = new float[side * side];
         float background = norm.apply(0);
-        java.util.Arrays.fill(x, background);
+        Arrays.fill(x, background);
         for (int r = 0; r < Digits.SIDE; r++) {
             for (int c = 0; c < Digits.SIDE; c++) {
                 x[(r + pad) * side + c + pad] = norm.apply(pixels[r * Digits.SIDE + c] & 0xff);

@@ -1,5 +1,6 @@
 package dev.digitlab.eval;
 
+import java.util.Arrays;
 import java.util.Random;
 import java.util.stream.IntStream;
 
@@ -32,7 +33,7 @@ public final class Tsne {
         }
         double[] velocity = new double[2 * n];
         double[] gains = new double[2 * n];
-        java.util.Arrays.fill(gains, 1.0);
+        Arrays.fill(gains, 1.0);
         double learningRate = Math.max(n / 12.0, 50); // the "auto" rate of openTSNE and scikit-learn
         double[] grad = new double[2 * n];
         float[] num = new float[n * n];
@@ -169,7 +170,7 @@ public final class Tsne {
         long right = IntStream.range(0, n).parallel().filter(i -> {
             double[] best = new double[k];
             int[] who = new int[k];
-            java.util.Arrays.fill(best, Double.POSITIVE_INFINITY);
+            Arrays.fill(best, Double.POSITIVE_INFINITY);
             for (int j = 0; j < n; j++) {
                 if (j == i) {
                     continue;

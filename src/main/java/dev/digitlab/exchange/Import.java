@@ -2,6 +2,7 @@ package dev.digitlab.exchange;
 
 import ai.djl.ndarray.NDManager;
 import dev.digitlab.AtomicFiles;
+import dev.digitlab.BadSetting;
 import dev.digitlab.DigitlabException;
 import dev.digitlab.data.Dataset;
 import dev.digitlab.data.Digits;
@@ -15,10 +16,12 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.zip.ZipFile;
 
@@ -80,7 +83,7 @@ public final class Import {
         List<String> classes = o.dataset().classNames();
         Map<String, Object> source = new LinkedHashMap<>();
         source.put("file", file.toAbsolutePath().normalize().toString());
-        source.put("format", format.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+        source.put("format", format.name().toLowerCase(Locale.ROOT).replace('_', '-'));
         source.put("sha256", sha256(file));
         source.put("importedAt", Instant.now().toString());
         Map<String, Object> training = Map.of("dataset", o.dataset().id());
@@ -152,7 +155,7 @@ public final class Import {
                     std = Double.NaN;
                 }
                 if (p.length != 2 || !Double.isFinite(mean) || !(std > 0)) {
-                    throw new dev.digitlab.BadSetting("normalize", "must be mnist, half, none or MEAN,STD with STD > 0, got '" + text + "'");
+                    throw new BadSetting("normalize", "must be mnist, half, none or MEAN,STD with STD > 0, got '" + text + "'");
                 }
                 yield new Normalization("custom", mean, std);
             }
@@ -167,7 +170,7 @@ public final class Import {
                 md.update(buf, 0, n);
             }
             return HexFormat.of().formatHex(md.digest());
-        } catch (java.security.NoSuchAlgorithmException e) {
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -24,10 +24,12 @@ import dev.digitlab.exchange.onnx.Onnx.ValueInfoProto;
 import dev.digitlab.model.Architecture;
 import dev.digitlab.model.ModelFolder;
 import dev.digitlab.model.Models;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -98,7 +100,7 @@ public final class OnnxExport {
                 : "logits [batch, 10]; probabilities [batch, 10] = softmax(logits)");
         try {
             m.put("digitlab.classes", new ObjectMapper().writeValueAsString(s.classNames()));
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException(e);
         }
         m.put("digitlab.version", Version.VERSION);
@@ -131,7 +133,7 @@ public final class OnnxExport {
         List<Architecture.Layer> layers = arch.layers();
         for (int i = 0; i < layers.size(); i++) {
             Architecture.Layer layer = layers.get(i);
-            String name = prefix + "l" + (i + 1) + "_" + layer.type().toLowerCase(java.util.Locale.ROOT);
+            String name = prefix + "l" + (i + 1) + "_" + layer.type().toLowerCase(Locale.ROOT);
             Map<String, String> params = parameters(g, name, layer);
             x = switch (layer.type()) {
                 case "Conv2d" -> {

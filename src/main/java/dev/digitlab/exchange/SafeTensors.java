@@ -7,6 +7,7 @@ import dev.digitlab.AtomicFiles;
 import dev.digitlab.DigitlabException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +19,8 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The safetensors format (Hugging Face): an 8-byte little-endian header length, a JSON header naming each tensor's
@@ -179,7 +182,7 @@ public final class SafeTensors {
             String p = x.next();
             String q = y.next();
             boolean numbers = Character.isDigit(p.charAt(0)) && Character.isDigit(q.charAt(0));
-            int c = numbers ? new java.math.BigInteger(p).compareTo(new java.math.BigInteger(q)) : p.compareTo(q);
+            int c = numbers ? new BigInteger(p).compareTo(new BigInteger(q)) : p.compareTo(q);
             if (c != 0) {
                 return c;
             }
@@ -189,7 +192,7 @@ public final class SafeTensors {
 
     private static List<String> pieces(String s) {
         List<String> out = new ArrayList<>();
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\d+|\\D+").matcher(s);
+        Matcher m = Pattern.compile("\\d+|\\D+").matcher(s);
         while (m.find()) {
             out.add(m.group());
         }

@@ -2,8 +2,10 @@ package dev.digitlab.exchange;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Convolution;
+import ai.djl.nn.norm.Dropout;
 import ai.djl.util.Pair;
 import dev.digitlab.AtomicFiles;
 import dev.digitlab.DigitlabException;
@@ -12,6 +14,8 @@ import dev.digitlab.data.Normalization;
 import dev.digitlab.model.Architecture;
 import dev.digitlab.model.ModelFolder;
 import dev.digitlab.model.Models;
+import java.io.IOException;
+import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,7 +38,7 @@ public final class TorchExport {
 
     private TorchExport() {}
 
-    public static void write(Path modelDir, Path out) throws java.io.IOException {
+    public static void write(Path modelDir, Path out) throws IOException {
         if (ModelFolder.isEnsemble(modelDir)) {
             throw new DigitlabException(modelDir + " is an ensemble; export its members one by one for PyTorch "
                     + "(or the whole ensemble with {@format} onnx)");
@@ -94,9 +98,9 @@ public final class TorchExport {
     }
 
     /** DJL's Dropout keeps its rate private; read for the module's text only (at inference dropout does nothing). */
-    private static float dropoutRate(ai.djl.nn.Block dropout) {
+    private static float dropoutRate(Block dropout) {
         try {
-            java.lang.reflect.Field f = ai.djl.nn.norm.Dropout.class.getDeclaredField("rate");
+            Field f = Dropout.class.getDeclaredField("rate");
             f.setAccessible(true);
             return f.getFloat(dropout);
         } catch (ReflectiveOperationException e) {

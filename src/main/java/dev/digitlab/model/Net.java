@@ -1,5 +1,6 @@
 package dev.digitlab.model;
 
+import ai.djl.MalformedModelException;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -19,6 +20,8 @@ import ai.djl.util.Pair;
 import dev.digitlab.AtomicFiles;
 import dev.digitlab.DigitlabException;
 import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -145,7 +148,7 @@ public final class Net implements AutoCloseable {
 
     /** The weights as bytes, for a checkpoint. */
     public byte[] parameterBytes() throws IOException {
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         block.saveParameters(new DataOutputStream(bytes));
         return bytes.toByteArray();
     }
@@ -153,8 +156,8 @@ public final class Net implements AutoCloseable {
     /** Replaces the weights with checkpointed ones and makes them trainable again (loading drops gradients). */
     public void loadParameterBytes(byte[] bytes) throws IOException {
         try {
-            block.loadParameters(manager, new DataInputStream(new java.io.ByteArrayInputStream(bytes)));
-        } catch (ai.djl.MalformedModelException e) {
+            block.loadParameters(manager, new DataInputStream(new ByteArrayInputStream(bytes)));
+        } catch (MalformedModelException e) {
             throw new IOException(e.getMessage(), e);
         }
         for (Pair<String, Parameter> p : trainableParameters()) {

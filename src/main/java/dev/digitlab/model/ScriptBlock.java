@@ -1,6 +1,7 @@
 package dev.digitlab.model;
 
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
@@ -34,7 +35,7 @@ final class ScriptBlock extends AbstractBlock {
     }
 
     @Override
-    public void initializeChildBlocks(ai.djl.ndarray.NDManager manager, DataType dataType, Shape... inputShapes) {
+    public void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
         // the module arrives with its weights
     }
 }

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
@@ -42,9 +43,9 @@ public final class Charts {
 
     /** Confusion matrix as a heat map with the counts written in the cells. */
     /** Several named lines over the same x values (deletion curves, say). */
-    public static XYChart lines(String title, String xLabel, String yLabel, double[] x, java.util.Map<String, double[]> series) {
+    public static XYChart lines(String title, String xLabel, String yLabel, double[] x, Map<String, double[]> series) {
         XYChart c = new XYChartBuilder().width(720).height(420).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel).build();
-        c.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideE);
+        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
         series.forEach((name, y) -> c.addSeries(name, x, y));
         return c;
     }

@@ -5,6 +5,7 @@ import dev.digitlab.data.Digits;
 import dev.digitlab.eval.Evaluation;
 import dev.digitlab.eval.Explainer;
 import dev.digitlab.eval.ModelStudy;
+import dev.digitlab.model.Architecture;
 import dev.digitlab.model.Inference;
 import dev.digitlab.model.ModelFolder;
 import dev.digitlab.model.Models;
@@ -65,7 +66,7 @@ public final class Report {
             knn = tsne(study, names, out, html);
         }
         html.section("Model and run");
-        html.pre(s.architecture().equals(dev.digitlab.model.Architecture.SCRIPT)
+        html.pre(s.architecture().equals(Architecture.SCRIPT)
                 ? "TorchScript module, " + s.inputSize() + "x" + s.inputSize() + " input"
                 : Summary.of(Models.create(s.architecture())).toString());
         html.pre(s.training() == null ? "" : s.training().toPrettyString());

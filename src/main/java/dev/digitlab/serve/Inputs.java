@@ -1,5 +1,6 @@
 package dev.digitlab.serve;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.digitlab.DigitlabException;
@@ -24,7 +25,7 @@ final class Inputs {
                 throw new BadRequest("the body must be a JSON object");
             }
             return node;
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new BadRequest("malformed JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
             throw new BadRequest("malformed JSON: " + e.getMessage());

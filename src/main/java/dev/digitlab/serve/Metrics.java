@@ -3,6 +3,7 @@ package dev.digitlab.serve;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.atomic.LongAdder;
 
 /** Request counts, a latency histogram and error counts, in Prometheus' text format. */
@@ -12,7 +13,7 @@ public final class Metrics {
     private final Map<String, LongAdder> requests = new ConcurrentHashMap<>();
     private final Map<String, LongAdder[]> buckets = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
-    private final Map<String, java.util.concurrent.atomic.DoubleAdder> sums = new ConcurrentHashMap<>();
+    private final Map<String, DoubleAdder> sums = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
 
     public void record(String route, int status, double seconds) {
@@ -25,7 +26,7 @@ public final class Metrics {
             }
         }
         counts.computeIfAbsent(r, k -> new LongAdder()).increment();
-        sums.computeIfAbsent(r, k -> new java.util.concurrent.atomic.DoubleAdder()).add(seconds);
+        sums.computeIfAbsent(r, k -> new DoubleAdder()).add(seconds);
         if (status >= 400) {
             errors.computeIfAbsent(r + "," + label("kind", status >= 500 ? "server" : "client"), k -> new LongAdder()).increment();
         }

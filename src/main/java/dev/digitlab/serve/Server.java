@@ -11,11 +11,14 @@ import io.javalin.http.HttpResponseException;
 import io.javalin.http.staticfiles.Location;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.jetty.server.AbstractConnector;
 
 /**
  * The HTTP front door: the drawing page, the prediction API, health, metrics and an OpenAPI description.
@@ -86,7 +89,7 @@ public final class Server implements AutoCloseable {
     public Server start(String host, int port, long idleTimeoutMs) {
         app.start(host, port);
         for (var connector : app.jettyServer().server().getConnectors()) {
-            if (connector instanceof org.eclipse.jetty.server.AbstractConnector c) {
+            if (connector instanceof AbstractConnector c) {
                 c.setIdleTimeout(idleTimeoutMs);
             }
         }
@@ -146,7 +149,7 @@ public final class Server implements AutoCloseable {
         ModelPool.Entry entry = models.entry(model);
         Map<String, Object> out = models.with(entry.name(), c -> {
             Explainer explainer = c.explainer();
-            java.util.EnumSet<Explainer.Method> methods = java.util.EnumSet.noneOf(Explainer.Method.class);
+            EnumSet<Explainer.Method> methods = EnumSet.noneOf(Explainer.Method.class);
             for (String name : methodNames == null ? explainer.methods().stream().map(Object::toString).toList() : methodNames) {
                 Explainer.Method m;
                 try {
@@ -298,7 +301,7 @@ public final class Server implements AutoCloseable {
 
     private static String resource(String name) throws IOException {
         try (InputStream in = Server.class.getResourceAsStream(name)) {
-            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
     }
 

@@ -1,6 +1,10 @@
 package dev.digitlab.train;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import dev.digitlab.DigitlabException;
 import java.io.IOException;
 import java.io.Writer;
@@ -21,17 +25,17 @@ public final class EventLog implements TrainingListener, AutoCloseable {
     public static final String FILE = "events.jsonl";
     public static final int POINTS = 50;
     /** JSON for a browser: NaN (no validation split) becomes null, which JSON has and JavaScript reads. */
-    private static final ObjectMapper JSON = new ObjectMapper().registerModule(new com.fasterxml.jackson.databind.module.SimpleModule()
+    private static final ObjectMapper JSON = new ObjectMapper().registerModule(new SimpleModule()
             .addSerializer(Double.class, new NanAsNull()).addSerializer(double.class, new NanAsNull()));
 
-    private static final class NanAsNull extends com.fasterxml.jackson.databind.ser.std.StdSerializer<Double> {
+    private static final class NanAsNull extends StdSerializer<Double> {
         NanAsNull() {
             super(Double.class);
         }
 
         @Override
-        public void serialize(Double v, com.fasterxml.jackson.core.JsonGenerator g,
-                              com.fasterxml.jackson.databind.SerializerProvider p) throws IOException {
+        public void serialize(Double v, JsonGenerator g,
+                              SerializerProvider p) throws IOException {
             if (v.isNaN() || v.isInfinite()) {
                 g.writeNull();
             } else {

@@ -1,5 +1,6 @@
 package dev.digitlab.train;
 
+import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.digitlab.DigitlabException;
 import dev.digitlab.data.Normalization;
@@ -124,7 +125,7 @@ public final class RunFolder implements TrainingListener {
             if (f.test() == null || !ModelFolder.isModel(best)) {
                 return;
             }
-            try (var root = ai.djl.ndarray.NDManager.newBaseManager(); ModelFolder.Loaded b = ModelFolder.load(best, root)) {
+            try (var root = NDManager.newBaseManager(); ModelFolder.Loaded b = ModelFolder.load(best, root)) {
                 Trainer.Score t = f.test().apply(b.net());
                 ModelFolder.Sidecar s = b.sidecar();
                 @SuppressWarnings("unchecked")

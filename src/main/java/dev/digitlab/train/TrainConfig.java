@@ -12,7 +12,9 @@ import dev.digitlab.Choice;
 import dev.digitlab.data.Augmentation;
 import dev.digitlab.data.Normalization;
 import dev.digitlab.model.Devices;
+import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
@@ -107,8 +109,8 @@ public record TrainConfig(
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Every setting's name, as files store it and error messages name it. */
-    public static final List<String> SETTINGS = java.util.Arrays.stream(TrainConfig.class.getRecordComponents())
-            .map(java.lang.reflect.RecordComponent::getName).toList();
+    public static final List<String> SETTINGS = Arrays.stream(TrainConfig.class.getRecordComponents())
+            .map(RecordComponent::getName).toList();
 
     /** Settings a run may change when it continues: more epochs, other patience, another device. */
     static final Set<String> CHANGEABLE = Set.of("epochs", "patience", "device");

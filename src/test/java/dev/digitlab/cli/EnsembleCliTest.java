@@ -3,9 +3,11 @@ package dev.digitlab.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.digitlab.TestData;
 import dev.digitlab.data.Digits;
 import dev.digitlab.eval.Classifier;
+import dev.digitlab.model.ModelFolder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,7 +41,7 @@ class EnsembleCliTest {
         assertThat(first.exitCode()).as(first.err()).isZero();
         assertThat(first.out()).containsPattern("ensemble of 2: test loss [0-9.]+  test accuracy [0-9.]+%  \\(10000 images\\)");
         assertThat(Files.readString(ens.resolve("ensemble.json"))).contains("\"member-1\"", "\"member-2\"", "testAccuracy");
-        assertThat(dev.digitlab.model.ModelFolder.readSidecar(ens.resolve("member-2")).training().get("seed").asLong()).isEqualTo(2);
+        assertThat(ModelFolder.readSidecar(ens.resolve("member-2")).training().get("seed").asLong()).isEqualTo(2);
 
         List<byte[]> images = new ArrayList<>();
         Digits test = TestData.mnist().test();
@@ -77,8 +79,8 @@ class EnsembleCliTest {
         CliRun tta = CliRun.of("evaluate", "--model", ens.toString(), "--tta", "--json");
         assertThat(plain.exitCode()).as(plain.err()).isZero();
         assertThat(tta.exitCode()).as(tta.err()).isZero();
-        double a = new com.fasterxml.jackson.databind.ObjectMapper().readTree(plain.out()).get("accuracy").asDouble();
-        double t = new com.fasterxml.jackson.databind.ObjectMapper().readTree(tta.out()).get("accuracy").asDouble();
+        double a = new ObjectMapper().readTree(plain.out()).get("accuracy").asDouble();
+        double t = new ObjectMapper().readTree(tta.out()).get("accuracy").asDouble();
         assertThat(a).isGreaterThan(0.8);
         assertThat(t).isGreaterThan(0.8).isNotEqualTo(a); // other views, other answers on some images
     }

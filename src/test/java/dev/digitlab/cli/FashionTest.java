@@ -2,8 +2,11 @@ package dev.digitlab.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.digitlab.data.Dataset;
+import dev.digitlab.model.ModelFolder;
 import dev.digitlab.serve.ModelPool;
 import dev.digitlab.serve.Server;
+import dev.digitlab.train.History;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -28,13 +31,13 @@ class FashionTest {
         CliRun train = CliRun.of("train", "--dataset", "fashion", "--data-dir", data.toString(), "--model", "mlp",
                 "--epochs", "1", "--limit", "3000", "--no-progress", "--out", model.toString());
         assertThat(train.exitCode()).as(train.err()).isZero();
-        assertThat(dev.digitlab.model.ModelFolder.readSidecar(model).classNames()).startsWith("T-shirt/top", "Trouser", "Pullover");
+        assertThat(ModelFolder.readSidecar(model).classNames()).startsWith("T-shirt/top", "Trouser", "Pullover");
         // continued without --dataset: the run's own data set, not the default MNIST
         CliRun more = CliRun.of("train", "--resume", model.toString(), "--epochs", "2", "--data-dir", data.toString());
         assertThat(more.exitCode()).as(more.err()).isZero();
-        assertThat(dev.digitlab.train.History.read(model)).hasSize(2);
-        assertThat(dev.digitlab.model.ModelFolder.readSidecar(model).training().get("dataset").asText()).isEqualTo("fashion");
-        assertThat(dev.digitlab.model.ModelFolder.readSidecar(model).classNames()).startsWith("T-shirt/top");
+        assertThat(History.read(model)).hasSize(2);
+        assertThat(ModelFolder.readSidecar(model).training().get("dataset").asText()).isEqualTo("fashion");
+        assertThat(ModelFolder.readSidecar(model).classNames()).startsWith("T-shirt/top");
 
         CliRun eval = CliRun.of("evaluate", "--model", model.toString(), "--data-dir", data.toString());
         assertThat(eval.exitCode()).as(eval.err()).isZero();
@@ -45,7 +48,7 @@ class FashionTest {
         assertThat(Files.readString(model.resolve("report/index.html"))).contains("Ankle boot").contains("T-shirt/top");
 
         // serve's feedback goes with the model's own data set unless --feedback says otherwise
-        assertThat(ServeCommand.datasetOf(model)).isEqualTo(dev.digitlab.data.Dataset.FASHION);
+        assertThat(ServeCommand.datasetOf(model)).isEqualTo(Dataset.FASHION);
         try (Server server = new Server(new ModelPool(List.of(model), 1), dir.resolve("feedback.csv")).start("127.0.0.1", 0)) {
             HttpClient http = HttpClient.newHttpClient();
             String models = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/api/models")).build(),

@@ -12,6 +12,8 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
@@ -38,7 +40,7 @@ class ModelCliTest {
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.err()).containsPattern("epoch 1/1  train loss \\d\\.\\d{4}  val loss \\d\\.\\d{4}  train acc \\d+\\.\\d\\d%  val acc \\d+\\.\\d\\d%  \\d+\\.\\d s  rss \\d+ MB");
         assertThat(r.out()).contains("test accuracy").contains("wrote " + model.resolve("report").resolve("index.html"))
-                .containsPattern("kept: the last epoch's model \\(epoch 1\\) in " + java.util.regex.Pattern.quote(model.toString())
+                .containsPattern("kept: the last epoch's model \\(epoch 1\\) in " + Pattern.quote(model.toString())
                         + ", test accuracy \\d+\\.\\d\\d%; best/ is the same epoch \\(lowest validation loss\\)")
                 .contains("next:", "./digitlab serve --model " + model);
         assertThat(model.resolve("report/tsne-trained.png")).isRegularFile();
@@ -111,7 +113,7 @@ class ModelCliTest {
         expectError(CliRun.of("evaluate", "--model", noWeights.toString()), noWeights.resolve("model.params") + ": no such file");
         Path corrupt = copyModel(dir.resolve("corrupt"));
         byte[] w = Files.readAllBytes(corrupt.resolve("model.params"));
-        Files.write(corrupt.resolve("model.params"), java.util.Arrays.copyOf(w, w.length / 2));
+        Files.write(corrupt.resolve("model.params"), Arrays.copyOf(w, w.length / 2));
         expectError(CliRun.of("evaluate", "--model", corrupt.toString()), corrupt.resolve("model.params") + ": not lenet5 weights");
         Path other = copyModel(dir.resolve("other"));
         try (NDManager m = NDManager.newBaseManager(); Net deep = Net.create(Models.create("deep-cnn"), m, 1)) {
@@ -158,7 +160,7 @@ class ModelCliTest {
         Path out = dir.resolve("submission.csv");
         CliRun r = CliRun.of("kaggle", "--model", model.toString(), "--test", in.toString(), "--out", out.toString());
         assertThat(r.exitCode()).as(r.err()).isZero();
-        java.util.List<String> rows = Files.readAllLines(out);
+        List<String> rows = Files.readAllLines(out);
         assertThat(rows).hasSize(51);
         assertThat(rows.get(0)).isEqualTo("ImageId,Label");
         int right = 0;

@@ -3,6 +3,7 @@ package dev.digitlab.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.digitlab.Child;
+import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
@@ -38,7 +39,7 @@ class StandardErrorTest {
         g.setColor(Color.WHITE);
         g.fillRect(0, 0, 200, 200);
         g.setColor(Color.BLACK);
-        g.setStroke(new java.awt.BasicStroke(16));
+        g.setStroke(new BasicStroke(16));
         g.drawLine(50 + shift, 40, 150, 40);
         g.drawLine(150, 40, 80 + shift, 170);
         g.dispose();

@@ -17,6 +17,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 
 /** The explanation methods compute what their definitions say, and the maps point at what the answer rests on. */
@@ -159,7 +160,7 @@ class ExplainerTest {
                 }
                 NDArray s = model.net().forward(m.create(x, new Shape(1, 1, 32, 32)), false);
                 double p = s.softmax(1).toFloatArray()[target];
-                assertThat(o.occluded()[k]).as("patch %d", k).isCloseTo(p, org.assertj.core.data.Offset.offset(1e-5));
+                assertThat(o.occluded()[k]).as("patch %d", k).isCloseTo(p, Offset.offset(1e-5));
             }
         }
     }

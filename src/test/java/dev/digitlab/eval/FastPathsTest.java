@@ -18,6 +18,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 /** The shortcuts taken for speed give what the plain paths give. */
@@ -90,8 +92,8 @@ class FastPathsTest {
         try (Classifier c = new Classifier(Path.of("models/lenet5"))) {
             Digits ten = TEST.subset(range(10));
             var batch = c.outputs(ten);
-            List<java.util.concurrent.Future<Boolean>> results = new ArrayList<>();
-            var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+            List<Future<Boolean>> results = new ArrayList<>();
+            var pool = Executors.newFixedThreadPool(4);
             try {
                 for (int t = 0; t < 4; t++) {
                     int thread = t;

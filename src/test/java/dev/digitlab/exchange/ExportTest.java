@@ -11,6 +11,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import dev.digitlab.DigitlabException;
 import dev.digitlab.TestData;
+import dev.digitlab.data.Dataset;
 import dev.digitlab.data.Digits;
 import dev.digitlab.data.Normalization;
 import dev.digitlab.eval.Classifier;
@@ -26,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -70,7 +72,7 @@ class ExportTest {
             try (Net net = Net.withWeights(arch, m, values)) {
                 Path out = dir.resolve(name + "-" + seed);
                 ModelFolder.save(out, net, ModelFolder.sidecar(net, new Normalization("mnist", 0.1307, 0.3081),
-                        dev.digitlab.data.Dataset.MNIST.classNames(), Map.of("dataset", "mnist"), Map.of()));
+                        Dataset.MNIST.classNames(), Map.of("dataset", "mnist"), Map.of()));
                 return out;
             }
         }
@@ -127,7 +129,7 @@ class ExportTest {
         ModelFolder.saveEnsemble(ens, List.of(a.getFileName().toString(), b.getFileName().toString()), Map.of());
         Path onnx = dir.resolve("ens.onnx");
         OnnxExport.write(ens, onnx);
-        Digits test = TestData.mnist().test().subset(java.util.stream.IntStream.range(0, 2000).toArray());
+        Digits test = TestData.mnist().test().subset(IntStream.range(0, 2000).toArray());
         float[] theirs = run(onnx, "probabilities", test);
         try (Classifier c = Classifier.load(ens)) {
             Inference.Outputs ours = c.outputs(test);

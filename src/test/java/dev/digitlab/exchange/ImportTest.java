@@ -13,18 +13,24 @@ import dev.digitlab.data.Digits;
 import dev.digitlab.data.TensorSet;
 import dev.digitlab.model.Inference;
 import dev.digitlab.model.ModelFolder;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Files written by real PyTorch (interop/pytorch_models.py, committed in src/test/resources/interop with PyTorch's own
@@ -134,7 +140,7 @@ class ImportTest {
     @Test
     void truncatedAndForeignFilesAreOneLine() throws IOException {
         byte[] whole = Files.readAllBytes(FIXTURES.resolve("lenet5.pth"));
-        Path cut = Files.write(dir.resolve("cut.pth"), java.util.Arrays.copyOf(whole, whole.length / 2));
+        Path cut = Files.write(dir.resolve("cut.pth"), Arrays.copyOf(whole, whole.length / 2));
         assertThatThrownBy(() -> Import.run(cut, dir.resolve("o"), options("lenet5"))).isInstanceOf(DigitlabException.class)
                 .hasMessageContaining("truncated");
         Path text = Files.writeString(dir.resolve("notes.pth"), "hello");
@@ -174,18 +180,18 @@ class ImportTest {
         try {
             Import.run(f, dir.resolve("o" + System.nanoTime()), options("lenet5"));
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 
     // ---- bytes -------------------------------------------------------------------------------------------------------
 
     static byte[] bytes(String s) {
-        return s.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        return s.getBytes(StandardCharsets.ISO_8859_1);
     }
 
     static byte[] shortUnicode(String s) {
-        byte[] b = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
         return cat(new byte[] {(byte) 0x8c, (byte) b.length}, b);
     }
 
@@ -194,7 +200,7 @@ class ImportTest {
     }
 
     static byte[] cat(byte[]... parts) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (byte[] p : parts) {
             out.writeBytes(p);
         }
@@ -202,9 +208,9 @@ class ImportTest {
     }
 
     static Path zip(Path file, Map<String, byte[]> entries) throws IOException {
-        try (var zip = new java.util.zip.ZipOutputStream(Files.newOutputStream(file))) {
+        try (var zip = new ZipOutputStream(Files.newOutputStream(file))) {
             for (var e : entries.entrySet()) {
-                zip.putNextEntry(new java.util.zip.ZipEntry(e.getKey()));
+                zip.putNextEntry(new ZipEntry(e.getKey()));
                 zip.write(e.getValue());
                 zip.closeEntry();
             }

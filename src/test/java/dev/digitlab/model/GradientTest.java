@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -119,7 +120,7 @@ class GradientTest {
         double bound = sums.bound(0);
         float exact = (float) sums.value[0];
         assertWithinBound("exact", new float[] {exact}, sums);
-        org.assertj.core.api.Assertions.assertThatThrownBy(
+        Assertions.assertThatThrownBy(
                 () -> assertWithinBound("off", new float[] {(float) (sums.value[0] + 2 * bound)}, sums))
                 .isInstanceOf(AssertionError.class).hasMessageContaining("off");
     }

@@ -9,7 +9,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -51,7 +53,7 @@ class ReportTest {
     }
 
     static int distinctColours(BufferedImage img) {
-        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        Set<Integer> seen = new HashSet<>();
         for (int y = 0; y < img.getHeight(); y += 2) {
             for (int x = 0; x < img.getWidth(); x += 2) {
                 seen.add(img.getRGB(x, y));

@@ -2,9 +2,11 @@ package dev.digitlab.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.digitlab.data.Split;
 import dev.digitlab.eval.Pca;
 import dev.digitlab.eval.Tsne;
 import java.util.Random;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 
 class TsneTest {
@@ -27,7 +29,7 @@ class TsneTest {
         assertThat(Tsne.knnAccuracy(a, labels, 5)).isEqualTo(1.0);
         // and shuffled labels are not separated: the check itself can fail
         int[] shuffled = labels.clone();
-        dev.digitlab.data.Split.shuffle(shuffled, new Random(1));
+        Split.shuffle(shuffled, new Random(1));
         assertThat(Tsne.knnAccuracy(a, shuffled, 5)).isLessThan(0.6);
     }
 
@@ -47,7 +49,7 @@ class TsneTest {
         // the one kept coordinate carries (almost) all the variance: |p| = sqrt(2) |t|
         for (int i = 0; i < x.length; i++) {
             assertThat(Math.abs(p[i][0])).isCloseTo(Math.sqrt(2) * Math.abs(x[i][0] - mean(x, 0)),
-                    org.assertj.core.data.Offset.offset(0.1));
+                    Offset.offset(0.1));
         }
     }
 

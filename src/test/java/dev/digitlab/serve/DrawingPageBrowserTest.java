@@ -8,7 +8,9 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -185,14 +187,14 @@ class DrawingPageBrowserTest {
         settle();
         wait.until(d -> d.findElement(By.id("why-box")).isDisplayed());
         @SuppressWarnings("unchecked")
-        java.util.Map<String, Object> last = (java.util.Map<String, Object>) ((JavascriptExecutor) browser)
+        Map<String, Object> last = (Map<String, Object>) ((JavascriptExecutor) browser)
                 .executeScript("return window.digitlab.last()");
         List<Number> seen = (List<Number>) last.get("seen");
         @SuppressWarnings("unchecked")
-        List<Number> map = ((java.util.Map<String, List<Number>>) last.get("maps")).get("inputxgradient");
+        List<Number> map = ((Map<String, List<Number>>) last.get("maps")).get("inputxgradient");
         Integer[] order = new Integer[784];
-        java.util.Arrays.setAll(order, i -> i);
-        java.util.Arrays.sort(order, (a, b) -> Double.compare(map.get(b).doubleValue(), map.get(a).doubleValue()));
+        Arrays.setAll(order, i -> i);
+        Arrays.sort(order, (a, b) -> Double.compare(map.get(b).doubleValue(), map.get(a).doubleValue()));
         for (int k = 0; k < 20; k++) {
             assertThat(seen.get(order[k]).intValue()).as("hottest pixel %d (%d) is on the stroke", k, order[k]).isPositive();
         }

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.digitlab.TestData;
+import dev.digitlab.data.Dataset;
 import dev.digitlab.data.Digits;
+import dev.digitlab.data.KaggleCsv;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -26,6 +28,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import javax.imageio.ImageIO;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -93,7 +96,7 @@ class ServerApiTest {
             for (JsonNode p : j.get("probabilities")) {
                 sum += p.asDouble();
             }
-            assertThat(sum).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-6));
+            assertThat(sum).isCloseTo(1.0, Offset.offset(1e-6));
             assertThat(j.get("seen")).hasSize(784);
             assertThat(j.get("model").asText()).isEqualTo("lenet5");
             assertThat(j.get("latencyMs").asDouble()).isPositive();
@@ -238,7 +241,7 @@ class ServerApiTest {
         assertThat(lines).hasSize(41);
         assertThat(lines.get(0)).startsWith("label,pixel0,pixel1");
         assertThat(lines.subList(1, 41)).allSatisfy(l -> assertThat(l.split(",")).hasSize(785));
-        Digits back = dev.digitlab.data.KaggleCsv.read(csv, dev.digitlab.data.Dataset.MNIST.classNames());
+        Digits back = KaggleCsv.read(csv, Dataset.MNIST.classNames());
         assertThat(back.size()).isEqualTo(40);
         assertThat(back.classCounts()).containsOnly(4);
     }

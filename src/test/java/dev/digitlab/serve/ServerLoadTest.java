@@ -2,6 +2,7 @@ package dev.digitlab.serve;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.digitlab.TestData;
 import dev.digitlab.data.Digits;
@@ -97,7 +98,7 @@ class ServerLoadTest {
                 assertThat(clients.awaitTermination(5, TimeUnit.MINUTES)).isTrue();
                 System.gc();
                 rss[round] = rssMb();
-                try (ai.djl.ndarray.NDManager probe = ai.djl.ndarray.NDManager.newBaseManager()) {
+                try (NDManager probe = NDManager.newBaseManager()) {
                     liveArrays[round] = probe.getParentManager().getManagedArrays().size(); // every manager's arrays
                 }
             }

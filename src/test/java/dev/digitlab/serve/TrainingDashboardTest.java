@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.digitlab.Child;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -63,7 +65,7 @@ class TrainingDashboardTest {
                 for (String line; (line = r.readLine()) != null; ) {
                     out.add(line);
                 }
-            } catch (java.io.IOException ignored) {
+            } catch (IOException ignored) {
                 // the process ended
             }
         });
@@ -116,7 +118,7 @@ class TrainingDashboardTest {
 
     @Test
     void aTakenPortLeavesTrainingRunningAndSaysSo() throws Exception {
-        try (ServerSocket taken = new ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
             List<String> out = new CopyOnWriteArrayList<>();
             Process p = train(out, "train", "--model", "mlp", "--limit", "600", "--epochs", "1", "--no-progress",
                     "--out", tmp.resolve("runs/blocked").toString(), "--dashboard", String.valueOf(taken.getLocalPort()));

@@ -3,6 +3,7 @@ package dev.digitlab.train;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.digitlab.Child;
+import dev.digitlab.eval.Classifier;
 import dev.digitlab.model.ModelFolder;
 import java.io.File;
 import java.io.IOException;
@@ -53,7 +54,7 @@ class KilledTrainingTest {
         }
         for (Path model : List.of(out, out.resolve("best"))) {
             if (ModelFolder.isModel(model)) {
-                try (var m = dev.digitlab.eval.Classifier.class.getDeclaredConstructor(Path.class).newInstance(model)) {
+                try (var m = Classifier.class.getDeclaredConstructor(Path.class).newInstance(model)) {
                     assertThat(m.sidecar().architecture()).isEqualTo("mlp");
                 } catch (ReflectiveOperationException e) {
                     throw new AssertionError(e);

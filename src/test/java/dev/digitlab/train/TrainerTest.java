@@ -14,6 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.IntStream;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,7 +35,7 @@ class TrainerTest {
 
     /** A run as the command line makes it: a fresh folder, or the saved one continued; the log and the folder listen. */
     static Trainer.Result train(TrainConfig c, Path out, boolean resume, List<String> log) throws IOException {
-        Digits test = TestData.mnist().test().subset(java.util.stream.IntStream.range(0, 2000).toArray());
+        Digits test = TestData.mnist().test().subset(IntStream.range(0, 2000).toArray());
         RunFolder folder = resume ? RunFolder.resume(out, c) : RunFolder.fresh(out);
         return Trainer.run(c, TestData.mnist().train(), test, folder.checkpoint(), List.of(new TrainingLog(log::add), folder));
     }
@@ -143,14 +145,14 @@ class TrainerTest {
         assertThat(none.at(0)).isEqualTo(none.at(999)).isEqualTo(1e-3f);
         LrSchedule step = new LrSchedule(TrainConfig.Schedule.STEP, 1e-3, 100, 1000, 3, 0.1);
         assertThat(step.at(299)).isEqualTo(1e-3f);
-        assertThat((double) step.at(300)).isCloseTo(1e-4, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat((double) step.at(300)).isCloseTo(1e-4, Offset.offset(1e-9));
         LrSchedule cosine = new LrSchedule(TrainConfig.Schedule.COSINE, 1e-3, 100, 1000, 3, 0.1);
         assertThat(cosine.at(0)).isEqualTo(1e-3f);
-        assertThat((double) cosine.at(500)).isCloseTo(5e-4, org.assertj.core.data.Offset.offset(1e-9));
-        assertThat((double) cosine.at(1000)).isCloseTo(0, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat((double) cosine.at(500)).isCloseTo(5e-4, Offset.offset(1e-9));
+        assertThat((double) cosine.at(1000)).isCloseTo(0, Offset.offset(1e-12));
         LrSchedule one = new LrSchedule(TrainConfig.Schedule.ONECYCLE, 1e-3, 100, 1000, 3, 0.1);
-        assertThat((double) one.at(0)).isCloseTo(4e-5, org.assertj.core.data.Offset.offset(1e-9));
-        assertThat((double) one.at(300)).isCloseTo(1e-3, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat((double) one.at(0)).isCloseTo(4e-5, Offset.offset(1e-9));
+        assertThat((double) one.at(300)).isCloseTo(1e-3, Offset.offset(1e-9));
         assertThat(one.at(999)).isLessThan(1e-6f);
     }
 }
