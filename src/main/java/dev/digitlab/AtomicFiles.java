@@ -19,9 +19,6 @@ import java.nio.file.attribute.PosixFilePermissions;
  * the bytes go to a temporary file in the same folder, are forced to disk, and the file is renamed into place.
  */
 public final class AtomicFiles {
-    /** Test hook: a pause before the last bytes are flushed, so a kill can land inside a write. */
-    private static final long SLOW_WRITES_MS = Long.getLong("digitlab.test.slowWritesMs", 0);
-
     /** Writes the content to an output stream; may throw. */
     @FunctionalInterface
     public interface Writer {
@@ -53,7 +50,6 @@ public final class AtomicFiles {
                         out.flush(); // writers (Jackson, ImageIO) may close the stream: the rename must come after us
                     }
                 });
-                pauseForTests();
                 out.flush();
                 channel.force(true);
             }
@@ -75,16 +71,6 @@ public final class AtomicFiles {
 
     public static void writeString(Path target, String text) {
         write(target, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
-    }
-
-    private static void pauseForTests() {
-        if (SLOW_WRITES_MS > 0) {
-            try {
-                Thread.sleep(SLOW_WRITES_MS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
     }
 
     /** A new empty file {@code .NAME*.part} in {@code dir}, readable by all like a normally created file. */

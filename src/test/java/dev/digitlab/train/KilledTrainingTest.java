@@ -3,6 +3,7 @@ package dev.digitlab.train;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.digitlab.Child;
+import dev.digitlab.Debuggee;
 import dev.digitlab.eval.Classifier;
 import dev.digitlab.model.ModelFolder;
 import java.io.File;
@@ -18,9 +19,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Runs {@code digitlab train} as a separate process and kills it with SIGKILL at random moments (fixed seed),
- * some of them inside a checkpoint write: every time, what is in the folder loads, {@code --resume} goes on,
- * and the finished history equals that of a run that was never killed.
+ * Runs {@code digitlab train} as a separate process and kills it with SIGKILL six times, at places drawn at random
+ * (fixed seed): a training step, half-way through writing the checkpoint's zip, and with the checkpoint written but
+ * not yet renamed into place. The child runs under the JDK's debugger interface ({@link Debuggee}), which stops it
+ * exactly there, so the kills land where they are aimed on any machine and digitlab carries no test hook. After
+ * every kill what is in the folder loads, {@code --resume} goes on, and the finished history and weights equal
+ * those of a run that was never killed.
  */
 class KilledTrainingTest {
     static final List<String> RUN = List.of("train", "--model", "mlp", "--limit", "2400", "--epochs", "12",
@@ -29,12 +33,22 @@ class KilledTrainingTest {
     @TempDir
     Path dir;
 
-    static Process start(Path out, boolean resume, long slowWritesMs, Path log) throws IOException {
+    /** {@code debugPort}: null, or a port where the child waits for {@link Debuggee#attach}. */
+    static Process start(Path out, boolean resume, Integer debugPort, Path log) throws IOException {
         List<String> args = new ArrayList<>(RUN);
         args.addAll(resume ? List.of("--resume", out.toString()) : List.of("--out", out.toString()));
-        List<String> cmd = Child.command(List.of("-Ddigitlab.test.slowWritesMs=" + slowWritesMs), args);
+        List<String> cmd = Child.command(debugPort == null ? List.of() : List.of(Debuggee.agent(debugPort)), args);
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();
+    }
+
+    /** Waits for a child to end; one that does not within five minutes is killed and the test fails. */
+    static void finish(Process p) throws InterruptedException {
+        try {
+            assertThat(p.waitFor(5, TimeUnit.MINUTES)).as("training ended").isTrue();
+        } finally {
+            p.destroyForcibly();
+        }
     }
 
     static boolean checkpointBeingWritten(Path out) throws IOException {
@@ -45,7 +59,6 @@ class KilledTrainingTest {
             return files.anyMatch(p -> p.getFileName().toString().startsWith(".checkpoint.zip"));
         }
     }
-
     /** Whatever a kill left must read back: a checkpoint, a model, a history, each whole or absent. */
     static void assertFolderLoads(Path out) throws IOException {
         if (Files.exists(out.resolve(Checkpoint.FILE))) {
@@ -67,47 +80,47 @@ class KilledTrainingTest {
     }
 
     @Test
-    void sigkillAtRandomMomentsNeverCostsMoreThanTheCurrentEpoch() throws Exception {
+    void sigkillAtRandomPlacesNeverCostsMoreThanTheCurrentEpoch() throws Exception {
         Path log = dir.resolve("train.log");
         Path whole = dir.resolve("whole");
-        Process p = start(whole, false, 0, log);
-        assertThat(p.waitFor(5, TimeUnit.MINUTES)).isTrue();
+        Process p = start(whole, false, null, log);
+        finish(p);
         assertThat(p.exitValue()).as(Files.readString(log)).isZero();
 
         Path out = dir.resolve("killed");
         Random random = new Random(42);
-        int kills = 0;
-        int duringCheckpoint = 0;
-        boolean started = false;
-        while (kills < 6) {
-            boolean aimAtCheckpoint = kills % 2 == 1; // every other kill lands inside a checkpoint write
-            // Slowed writes (250-400 ms each) stretch an epoch to about 2 s on any machine, so that the kills, 0.5-4 s
-            // after a start that itself takes about 1.5 s, land inside the run and it cannot finish first.
-            p = start(out, started, aimAtCheckpoint ? 400 : 250, log);
-            started = true;
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(aimAtCheckpoint ? 60_000 : 500 + random.nextInt(3500));
-            boolean inCheckpoint = false;
-            while (p.isAlive() && System.nanoTime() < deadline) {
-                if (aimAtCheckpoint && checkpointBeingWritten(out)) {
-                    inCheckpoint = true;
-                    break;
+        for (int kill = 0; kill < 6; kill++) {
+            int port = Debuggee.freePort();
+            p = start(out, kill > 0, port, log);
+            Debuggee child = null;
+            try {
+                child = Debuggee.attach(port);
+                boolean aimAtCheckpoint = kill % 2 == 1;
+                // a step in the first three epochs this process trains (an epoch is 75 steps)
+                child.stopAt("dev.digitlab.train.Trainer$Events", "step", 1 + random.nextInt(aimAtCheckpoint ? 150 : 200));
+                assertThat(child.awaitStop(120_000)).as("stopped at the step (%s)", Files.readString(log)).isTrue();
+                if (aimAtCheckpoint) { // then the end of that epoch, inside its checkpoint write
+                    if (kill == 3) { // the checkpoint written and forced to disk, not yet renamed into place
+                        child.stopAt("dev.digitlab.AtomicFiles", "move", 1);
+                    } else { // half-way through the checkpoint's zip: after its first entry
+                        child.stopAt("java.util.zip.ZipOutputStream", "closeEntry", 1);
+                    }
+                    do {
+                        assertThat(child.awaitStop(120_000)).as("stopped in a write (%s)", Files.readString(log)).isTrue();
+                    } while (!checkpointBeingWritten(out));
                 }
-                Thread.sleep(aimAtCheckpoint ? 5 : 20);
+            } finally { // killed while stopped (letting the debugger go would let it run on), also when a check failed
+                p.destroyForcibly(); // SIGKILL: no shutdown hook, no finally block runs
+                p.waitFor();
+                if (child != null) {
+                    child.close();
+                }
             }
-            if (!p.isAlive()) {
-                break; // finished before we could kill it: nothing left to test with this process
-            }
-            p.destroyForcibly(); // SIGKILL: no shutdown hook, no finally block runs
-            p.waitFor();
-            kills++;
-            duringCheckpoint += inCheckpoint ? 1 : 0;
             assertFolderLoads(out);
         }
-        assertThat(kills).as(Files.readString(log)).isGreaterThanOrEqualTo(5);
-        assertThat(duringCheckpoint).isGreaterThanOrEqualTo(2);
 
-        p = start(out, true, 0, log);
-        assertThat(p.waitFor(5, TimeUnit.MINUTES)).isTrue();
+        p = start(out, true, null, log);
+        finish(p);
         assertThat(p.exitValue()).as(Files.readString(log)).isZero();
         assertThat(TrainerTest.figures(History.read(out))).isEqualTo(TrainerTest.figures(History.read(whole)));
         assertThat(Files.readAllBytes(out.resolve("model.params"))).isEqualTo(Files.readAllBytes(whole.resolve("model.params")));
