@@ -17,6 +17,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
@@ -35,6 +36,7 @@ import org.apache.spark.broadcast.Broadcast;
  */
 final class ExecutorModels {
     private static final Map<String, Classifier> LOADED = new ConcurrentHashMap<>();
+    private static final AtomicInteger LOADS = new AtomicInteger();
     private static volatile boolean libtorchLoaded;
 
     private ExecutorModels() {}
@@ -47,7 +49,9 @@ final class ExecutorModels {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ZipOutputStream z = new ZipOutputStream(bytes); Stream<Path> files = Files.walk(model)) {
             for (Path p : (Iterable<Path>) files.filter(Files::isRegularFile).sorted()::iterator) {
-                z.putNextEntry(new ZipEntry(model.relativize(p).toString().replace('\\', '/')));
+                ZipEntry e = new ZipEntry(model.relativize(p).toString().replace('\\', '/'));
+                e.setTime(0); // the same folder, the same bytes, the same key
+                z.putNextEntry(e);
                 Files.copy(p, z);
                 z.closeEntry();
             }
@@ -62,6 +66,7 @@ final class ExecutorModels {
         threads();
         return LOADED.computeIfAbsent(model.key(), k -> {
             try {
+                LOADS.incrementAndGet();
                 return Classifier.load(unzip(model.zip().value(), Files.createTempDirectory("digitlab-" + k)));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -69,9 +74,9 @@ final class ExecutorModels {
         });
     }
 
-    /** How many models this JVM has loaded (for tests: once per JVM, not per task). */
+    /** How many times this JVM has loaded a model (for tests: once per JVM and model, not per task or partition). */
     static int loads() {
-        return LOADED.size();
+        return LOADS.get();
     }
 
     /** Unpacks into {@code into}; an entry that would land outside it is refused. */

@@ -141,8 +141,12 @@ class LocalScoringTest {
         }
         Path out = tmp.resolve("scored-parquet");
 
+        int loadsBefore = ExecutorModels.loads();
         assertThat(score("--input", parquet.toString(), "--output", out.toString(), "--column", "pixels",
                 "--partitions", "3")).isZero();
+        // three partitions on two task threads; the model loaded once in this JVM (by this job, or by an earlier one)
+        assertThat(ExecutorModels.loads() - loadsBefore).isLessThanOrEqualTo(1);
+        assertThat(ExecutorModels.loads()).isPositive();
 
         Map<String, Row> scored = rows(out.resolve("predictions.parquet"));
         assertThat(scored).hasSize(500);
