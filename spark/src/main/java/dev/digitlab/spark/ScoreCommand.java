@@ -46,9 +46,13 @@ public class ScoreCommand implements Callable<Integer> {
             Scoring.Summary s = Scoring.run(spark, new Scoring.Job(model, input, output, column, partitions, csv));
             Main.info(String.format("scored %d images in %.1f s (%.0f images/s) on %s", s.scored(), s.seconds(),
                     s.scored() / Math.max(s.seconds(), 1e-9), spark.sparkContext().master()));
-            System.out.println("wrote " + s.predictions() + " (" + s.scored() + " rows) and " + s.errorsPath() + " ("
-                    + s.errors() + " rows that could not be scored)");
+            System.out.println("wrote " + s.predictions() + " (" + rows(s.scored()) + ") and " + s.errorsPath() + " ("
+                    + rows(s.errors()) + " that could not be scored)");
         }
         return 0;
+    }
+
+    private static String rows(long n) {
+        return n + (n == 1 ? " row" : " rows");
     }
 }
