@@ -37,7 +37,6 @@ import org.apache.spark.broadcast.Broadcast;
 final class ExecutorModels {
     private static final Map<String, Classifier> LOADED = new ConcurrentHashMap<>();
     private static final AtomicInteger LOADS = new AtomicInteger();
-    private static volatile boolean libtorchLoaded;
 
     private ExecutorModels() {}
 
@@ -63,7 +62,8 @@ final class ExecutorModels {
 
     /** On an executor: the shipped model, unpacked and loaded on first use in this JVM. */
     static Classifier get(Shipped model) {
-        threads();
+        TaskContext task = TaskContext.get();
+        threads(task == null ? 1 : Math.max(1, task.cpus()));
         return LOADED.computeIfAbsent(model.key(), k -> {
             try {
                 LOADS.incrementAndGet();
@@ -109,17 +109,11 @@ final class ExecutorModels {
     }
 
     /**
-     * libtorch's threads for this task's thread as many as the cores the task holds, so that parallel tasks do not
-     * fight over the cores. libtorch keeps the count per calling thread (OpenMP's), so every task sets it.
+     * libtorch's threads for the calling thread: {@code cores}, so that parallel tasks do not fight over the cores.
+     * libtorch keeps the count per calling thread (OpenMP's), so every task sets it in its own thread.
      */
-    static void threads() {
-        if (!libtorchLoaded) {
-            synchronized (ExecutorModels.class) {
-                LibTorch.configure(); // loads libtorch first
-                libtorchLoaded = true;
-            }
-        }
-        TaskContext t = TaskContext.get();
-        JniUtils.setNumThreads(t == null ? 1 : Math.max(1, t.cpus()));
+    static void threads(int cores) {
+        LibTorch.configure(); // loads libtorch first
+        JniUtils.setNumThreads(cores);
     }
 }

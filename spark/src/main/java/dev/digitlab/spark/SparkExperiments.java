@@ -1,11 +1,9 @@
 package dev.digitlab.spark;
 
-import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.digitlab.data.DataFolder;
 import dev.digitlab.data.Dataset;
-import dev.digitlab.model.LibTorch;
 import dev.digitlab.train.Experiment;
 import dev.digitlab.train.ExperimentCluster;
 import dev.digitlab.train.TrainConfig;
@@ -17,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -76,6 +75,9 @@ public final class SparkExperiments implements ExperimentCluster {
      */
     private static final Object TRAINING = new Object();
 
+    /** The data sets this JVM has read, so that an executor's later tasks do not read them again. */
+    private static final Map<String, DataFolder.TrainTest> DATA = new ConcurrentHashMap<>();
+
     /** On an executor: the data (fetched into the worker's cache if it lacks it), then the run. */
     static Done train(Task t, String out, String dataset, String folder, int cores) {
         synchronized (TRAINING) {
@@ -84,12 +86,13 @@ public final class SparkExperiments implements ExperimentCluster {
     }
 
     private static Done trainAlone(Task t, String out, String dataset, String folder, int cores) {
-        LibTorch.configure(); // loads libtorch first
-        JniUtils.setNumThreads(cores); // for this thread, which trains (libtorch keeps the count per thread)
-        Dataset d = Dataset.parse(dataset);
-        Path dir = folder != null ? Path.of(folder) : DataFolder.defaultDir(d);
-        DataFolder.ensure(d, dir, List.of(), line -> { });
-        DataFolder.TrainTest tt = DataFolder.load(d, dir);
+        ExecutorModels.threads(cores); // for this thread, which trains
+        DataFolder.TrainTest tt = DATA.computeIfAbsent(dataset + ":" + folder, k -> {
+            Dataset d = Dataset.parse(dataset);
+            Path dir = folder != null ? Path.of(folder) : DataFolder.defaultDir(d);
+            DataFolder.ensure(d, dir, List.of(), line -> { });
+            return DataFolder.load(d, dir);
+        });
         TrainConfig config = TrainConfig.fromJson(read(t.config()));
         try {
             Experiment.Run r = Experiment.one(new Experiment.Variant(t.name(), config), t.k(), Path.of(out), tt.train(), tt.test());
