@@ -156,18 +156,53 @@ class ImportTest {
     }
 
     @Test
-    void aKeyMapPlacesModulesTheOrderCannot() throws IOException {
+    void modulesAreMatchedByTheirKeysAndShapesNotByTheFilesOrder() throws IOException {
         StateDict good = SafeTensors.read(FIXTURES.resolve("lenet5.safetensors"));
         Map<String, Tensor> renamed = new LinkedHashMap<>();
-        // an author who named the linear layers so that they sort the wrong way round
+        // an author who named the linear layers so that they sort the wrong way round: their shapes still place them
         good.tensors().forEach((k, v) -> renamed.put(k.replace("fc1", "zz_hidden").replace("fc2", "aa_out"), v));
-        assertThatThrownBy(() -> importTensors(renamed)).hasMessageContaining("has shape [10, 84], but lenet5's layer 10 (Linear) needs [84, 120]");
         Path f = dir.resolve("renamed.safetensors");
         SafeTensors.write(f, renamed, Map.of());
+        assertSamePredictionsAsPyTorch(Import.run(f, dir.resolve("renamed"), options("lenet5")).folder());
+    }
+
+    @Test
+    void whenSeveralAssignmentsFitTheImportIsRefusedUntilAKeyMapNamesTheOrder() throws IOException {
+        Path exported = dir.resolve("best-pt");
+        TorchExport.write(Path.of("models/best"), exported);
+        // best has three BatchNorms of 32 channels and three of 64 (and one of 128): with names that say nothing about their order
+        // (and a safetensors header, which has none), only a key map can place them
+        String[] names = {"norm_c", "norm_a", "norm_b", "norm_f", "norm_d", "norm_e", "norm_g"};
+        StateDict export = SafeTensors.read(exported.resolve(TorchExport.WEIGHTS));
+        List<String> norms = export.tensors().keySet().stream().filter(k -> k.endsWith(".running_var"))
+                .map(k -> k.substring(0, k.lastIndexOf('.'))).toList();
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        List<String> keyMap = new java.util.ArrayList<>();
+        export.tensors().forEach((k, v) -> {
+            String prefix = k.substring(0, k.lastIndexOf('.'));
+            String name = norms.contains(prefix) ? names[norms.indexOf(prefix)] : prefix;
+            if (!keyMap.contains(name)) {
+                keyMap.add(name);
+            }
+            tensors.put(name + k.substring(k.lastIndexOf('.')), v);
+        });
+        Path f = dir.resolve("unordered.safetensors");
+        SafeTensors.write(f, tensors, Map.of());
+        assertThatThrownBy(() -> Import.run(f, dir.resolve("refused"), options("best"))).isInstanceOf(DigitlabException.class)
+                .hasMessageContaining("its modules fit best's layers in more than one way")
+                .hasMessageContaining("layer 3 (BatchNorm2d): norm_a or norm_b or norm_c;")
+                .hasMessageContaining("layer 19 (BatchNorm2d): norm_d or norm_e or norm_f)").hasMessageContaining("keyMap");
         Path out = dir.resolve("mapped");
-        Import.run(f, out, new Import.Options("lenet5", Import.normalization("mnist"), Dataset.MNIST,
-                List.of("conv1", "conv2", "conv3", "zz_hidden", "aa_out")));
+        Import.run(f, out, new Import.Options("best", Import.normalization("mnist"), Dataset.MNIST, keyMap));
         Inference.Outputs got = logits(out);
+        Path plain = dir.resolve("plain"); // the export's own names (layers.N) order every module
+        Import.run(exported.resolve(TorchExport.WEIGHTS), plain, options("best"));
+        Inference.Outputs want = logits(plain);
+        assertThat(got.logits()).as("the same tensors in the same layers: the same arithmetic").isEqualTo(want.logits());
+    }
+
+    private static void assertSamePredictionsAsPyTorch(Path folder) throws IOException {
+        Inference.Outputs got = logits(folder);
         byte[] predictions = Files.readAllBytes(FIXTURES.resolve("lenet5.predictions"));
         for (int i = 0; i < predictions.length; i++) {
             assertThat(got.predicted(i)).isEqualTo(predictions[i]);
