@@ -130,11 +130,22 @@ public final class Import {
                 if (e instanceof DigitlabException d && d.getMessage().contains("cannot load")) {
                     throw d;
                 }
-                why.append(side).append("x").append(side).append(" failed; ");
+                why.append(side).append("x").append(side).append(" failed: ").append(firstLine(e)).append("; ");
             }
         }
         throw new DigitlabException(file + ": the module does not map a batch of 1x28x28 or 1x32x32 images to "
                 + Digits.CLASSES + " scores (" + why.toString().replaceAll("; $", "") + ")");
+    }
+
+    /**
+     * The line of libtorch's message that says why: its interpreter first prints the TorchScript call stack, then
+     * "RuntimeError: ..."; other failures are one line.
+     */
+    private static String firstLine(RuntimeException e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().strip();
+        String line = m.lines().map(String::strip).filter(l -> l.matches("^[A-Za-z.]*Error: .*")).findFirst()
+                .orElse(m.lines().filter(l -> !l.isBlank()).findFirst().orElse(m)).strip();
+        return line.length() > 200 ? line.substring(0, 200) + "..." : line;
     }
 
     /** Parses {@code mnist|half|none|MEAN,STD}: MNIST's published statistics, 0.5/0.5, none, or your own. */

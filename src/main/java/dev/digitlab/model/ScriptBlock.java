@@ -1,5 +1,6 @@
 package dev.digitlab.model;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -26,7 +27,21 @@ final class ScriptBlock extends AbstractBlock {
 
     @Override
     protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
-        return IValueUtils.forward(module, inputs, JniUtils.isGradMode());
+        NDList plain = new NDList(inputs.size());
+        for (var x : inputs) {
+            plain.add(contiguous(x));
+        }
+        return IValueUtils.forward(module, plain, JniUtils.isGradMode());
+    }
+
+    /**
+     * The input as PyTorch would hand it to the module: contiguous, in the standard (NCHW) strides. Batches arrive
+     * channels-last for oneDNN, and every later layer follows its input's layout, so a module that ends in
+     * {@code x.view(-1, 32 * 7 * 7)}, as the write-ups' do, would fail on them. A reshape to one dimension copies only
+     * what is not contiguous already; the reshape back is a view.
+     */
+    private static NDArray contiguous(NDArray x) {
+        return x.reshape(-1).reshape(x.getShape());
     }
 
     @Override
