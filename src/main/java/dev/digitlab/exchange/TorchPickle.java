@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -44,6 +45,8 @@ final class TorchPickle {
             "ByteStorage", "uint8");
     private static final Map<String, Integer> ELEMENT_BYTES = Map.of("float32", 4, "int64", 8, "float64", 8,
             "float16", 2, "bfloat16", 2, "int32", 4, "uint8", 1);
+    /** Python's set, as a module records its non-persistent buffers' names: data, built without calling anything. */
+    private static final Set<String> SETS = Set.of("__builtin__.set", "builtins.set");
     private static final BigInteger LEGACY_MAGIC = new BigInteger("1950a86a20f9469cfc6c", 16);
     private static final int MAX_PICKLE = 64 << 20;
 
@@ -202,6 +205,10 @@ final class TorchPickle {
         }
     }
 
+    private static String describe(Object o) {
+        return o instanceof ClassRef c ? c.name() : o == null ? "None" : o.getClass().getSimpleName();
+    }
+
     private static Object unpickle(InputStream program, Path file, Storages storages) throws IOException {
         try {
             return new Guarded(file, storages).load(program);
@@ -242,15 +249,29 @@ final class TorchPickle {
                     }
                     return NO_RETURN_VALUE;
                 }
-                case Opcodes.BUILD -> { // only the ordered dict's _metadata (module versions), which digitlab does not need
+                case Opcodes.NEWOBJ -> { // cls.__new__(cls): torch.save(model) makes each module so, then sets its state
+                    Object args = stack.pop();
+                    Object cls = stack.pop();
+                    if (!(cls instanceof ClassRef c) || !(args instanceof Object[] a) || a.length > 0) {
+                        throw new DigitlabException(file + ": refused: the pickle builds " + describe(cls)
+                                + " with arguments; a saved module is built without any");
+                    }
+                    stack.add(new ObjectRecord(c.name()));
+                    return NO_RETURN_VALUE;
+                }
+                case Opcodes.BUILD -> { // a module's attributes, or the ordered dict's _metadata (module versions)
                     Object state = stack.pop();
+                    if (stack.peek() instanceof ObjectRecord r && state instanceof Map<?, ?> attributes && r.state() == null) {
+                        r.setState(attributes);
+                        return NO_RETURN_VALUE;
+                    }
                     if (!(stack.peek() instanceof OrderedDict) || !(state instanceof Map)) {
                         throw new DigitlabException(file + ": the pickle sets the state of a "
                                 + stack.peek().getClass().getSimpleName() + "; a state_dict does not");
                     }
                     return NO_RETURN_VALUE;
                 }
-                case Opcodes.INST, Opcodes.OBJ, Opcodes.NEWOBJ, Opcodes.NEWOBJ_EX, Opcodes.EXT1, Opcodes.EXT2, Opcodes.EXT4 ->
+                case Opcodes.INST, Opcodes.OBJ, Opcodes.NEWOBJ_EX, Opcodes.EXT1, Opcodes.EXT2, Opcodes.EXT4 ->
                         throw new DigitlabException(file + ": refused: the pickle builds objects by class (opcode "
                                 + key + "); a state_dict does not");
                 default -> {
@@ -261,9 +282,11 @@ final class TorchPickle {
 
         private IObjectConstructor global(String module, String name) {
             String qualified = module + "." + name;
+            if (SETS.contains(qualified)) {
+                return args -> args.length == 1 && args[0] instanceof List<?> l ? new LinkedHashSet<>(l) : new LinkedHashSet<>();
+            }
             if (!ALLOWED.contains(qualified)) {
-                throw new DigitlabException(file + ": refused: the pickle calls " + qualified
-                        + "; a state_dict needs only OrderedDict, torch tensors and storages");
+                return new ClassRef(file, qualified);
             }
             return switch (qualified) {
                 case "collections.OrderedDict" -> args -> new OrderedDict();
@@ -276,6 +299,9 @@ final class TorchPickle {
         /** torch's persistent id for a storage: ('storage', type, key, location, numel[, view metadata]). */
         @Override
         protected Object persistentLoad(Object pid) {
+            if (pid instanceof Object[] t && t.length >= 2 && "module".equals(t[0]) && t[1] instanceof ClassRef c) {
+                return c; // the legacy format's reference to a module's class (with its source, which is not read)
+            }
             if (!(pid instanceof Object[] t) || t.length < 5 || !"storage".equals(t[0]) || !(t[1] instanceof StorageType type)) {
                 throw new DigitlabException(file + ": a persistent reference that is not a torch storage");
             }
@@ -330,6 +356,9 @@ final class TorchPickle {
     // ---- from pickle objects to tensors --------------------------------------------------------------------------
 
     private static StateDict stateDict(Object root, Path file, String format) throws IOException {
+        if (root instanceof ObjectRecord module) {
+            root = ModuleTree.stateDict(module, file);
+        }
         if (!(root instanceof Map<?, ?> map)) {
             throw new DigitlabException(file + ": holds a " + (root == null ? "None" : root.getClass().getSimpleName())
                     + ", not a state_dict (an ordered dict of tensors)");

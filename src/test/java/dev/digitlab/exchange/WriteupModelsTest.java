@@ -1,6 +1,7 @@
 package dev.digitlab.exchange;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,6 +15,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import dev.digitlab.DigitlabException;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -23,7 +27,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The write-ups' own model classes, as their authors wrote them (attribute names, Sequentials, {@code .view}), saved
  * by real PyTorch every way their readers save them (interop/writeups.py): each file imports to the same prediction
  * as PyTorch's on all 10,000 test images, with logits within 1e-4 of PyTorch's. A safetensors header has no order and
- * a TorchScript module gets batches as PyTorch would hand them, so neither may matter.
+ * a TorchScript module gets batches as PyTorch would hand them, so neither may matter. A whole module
+ * ({@code torch.save(model)}) is read as data: its classes are names, and calling one is refused.
  */
 class WriteupModelsTest {
     static final Path FIXTURES = Path.of("src/test/resources/writeups");
@@ -42,12 +47,8 @@ class WriteupModelsTest {
         try (Stream<Path> specs = Files.list(FIXTURES)) {
             for (Path spec : specs.filter(p -> p.toString().endsWith(".json")).sorted().toList()) {
                 JsonNode j = JSON.readTree(spec.toFile());
-                j.get("files").fields().forEachRemaining(f -> {
-                    if (!f.getKey().equals("whole")) {
-                        out.add(Arguments.of(j.get("architecture").asText(), f.getKey(), f.getValue().asText(),
-                                j.get("normalize").asText()));
-                    }
-                });
+                j.get("files").fields().forEachRemaining(f -> out.add(Arguments.of(j.get("architecture").asText(),
+                        f.getKey(), f.getValue().asText(), j.get("normalize").asText())));
             }
         }
         return out.stream();
@@ -72,5 +73,35 @@ class WriteupModelsTest {
             float w = want.getFloat();
             assertThat(Math.abs(got.logits()[i] - w)).as("logit %d (PyTorch: %s)", i, w).isLessThanOrEqualTo(LOGIT_TOLERANCE);
         }
+    }
+
+    @Test
+    void aWholeModuleIsReadAsDataAndAPickleThatCallsItsClassIsRefused() throws IOException {
+        // GLOBAL __main__ CNN, ('x',), REDUCE: what a pickle that runs the author's code would do
+        byte[] call = ImportTest.cat(new byte[] {(byte) 0x80, 2}, ImportTest.bytes("c__main__\nCNN\n"),
+                ImportTest.shortUnicode("x"), new byte[] {(byte) 0x85, 'R', '.'});
+        Path called = ImportTest.zip(dir.resolve("called.pth"), Map.of("archive/data.pkl", call));
+        assertThatThrownBy(() -> Import.run(called, dir.resolve("o1"), options()))
+                .isInstanceOf(DigitlabException.class).hasMessage(called + ": refused: the pickle calls __main__.CNN; "
+                        + "a state_dict needs only OrderedDict, torch tensors and storages");
+        // os.system made by cls.__new__ and given a state: recorded as a name, never run, and no module
+        byte[] built = ImportTest.cat(new byte[] {(byte) 0x80, 2}, ImportTest.bytes("cos\nsystem\n"),
+                new byte[] {')', (byte) 0x81, '}', 'b', '.'});
+        Path made = ImportTest.zip(dir.resolve("made.pth"), Map.of("archive/data.pkl", built));
+        assertThatThrownBy(() -> Import.run(made, dir.resolve("o2"), options())).isInstanceOf(DigitlabException.class)
+                .hasMessage(made + ": the saved os.system is a os.system without a module's _parameters, _buffers and "
+                        + "_modules; not a torch.nn module");
+        // the same class given arguments to __new__
+        byte[] withArgs = ImportTest.cat(new byte[] {(byte) 0x80, 2}, ImportTest.bytes("c__main__\nCNN\n"),
+                ImportTest.shortUnicode("rm -rf"), new byte[] {(byte) 0x85, (byte) 0x81, '.'});
+        Path argued = ImportTest.zip(dir.resolve("argued.pth"), Map.of("archive/data.pkl", withArgs));
+        assertThatThrownBy(() -> Import.run(argued, dir.resolve("o3"), options())).isInstanceOf(DigitlabException.class)
+                .hasMessage(argued + ": refused: the pickle builds __main__.CNN with arguments; a saved module is built "
+                        + "without any");
+        assertThat(dir.resolve("o1")).doesNotExist();
+    }
+
+    private static Import.Options options() {
+        return new Import.Options("bn-cnn", Import.normalization("mnist"), Dataset.MNIST, null);
     }
 }
