@@ -50,13 +50,13 @@ class TrainCommand implements Callable<Integer> {
     @Option(names = "--model", description = "lenet5, bn-cnn, dropout-cnn, deep-cnn, mlp, fast-cnn or best (default: ${DEFAULT-VALUE})")
     String model = DEFAULT.model();
 
-    @Option(names = "--epochs", description = "passes over the training data (default: ${DEFAULT-VALUE})")
+    @Option(names = {"--epochs", "--num-epochs"}, description = "passes over the training data (default: ${DEFAULT-VALUE}); --num-epochs as train.py names it")
     int epochs = DEFAULT.epochs();
 
     @Option(names = "--batch-size", description = "images per step (default: ${DEFAULT-VALUE})")
     int batchSize = DEFAULT.batchSize();
 
-    @Option(names = "--lr", description = "learning rate (peak rate for onecycle) (default: ${DEFAULT-VALUE})")
+    @Option(names = {"--lr", "--learning-rate"}, description = "learning rate (peak rate for onecycle) (default: ${DEFAULT-VALUE}); --learning-rate as train.py names it")
     double lr = DEFAULT.lr();
 
     @Option(names = "--optimizer", description = "adam or sgd (default: ${DEFAULT-VALUE})")
@@ -112,6 +112,10 @@ class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--shift", description = "with --augment: largest shift, as a fraction of the side (default: ${DEFAULT-VALUE})")
     double shift = Augmentation.DEFAULT.shift();
+
+    @Option(names = "--flip", description = "with --augment: also mirror half the images left to right (the fifth write-up's "
+            + "try; off by default, since a mirrored digit is often no digit)")
+    boolean flip;
 
     @Option(names = "--ensemble", defaultValue = "1", paramLabel = "N",
             description = "train N models (seeds --seed, --seed + 1, ...) into DIR/member-1..N and average them; finished members are kept")
@@ -261,14 +265,14 @@ class TrainCommand implements Callable<Integer> {
                 .epochs(epochs).batchSize(batchSize).lr(lr).optimizer(optimizer).momentum(momentum).weightDecay(weightDecay)
                 .beta1(beta1).beta2(beta2).lrSchedule(lrSchedule).stepEpochs(stepEpochs).gamma(gamma).valSplit(valSplit)
                 .seed(seed).normalize(normalize).patience(patience).device(device).limit(limit)
-                .augmentation(augment ? new Augmentation(rotate, zoom, shift) : null).build();
+                .augmentation(augment ? new Augmentation(rotate, zoom, shift, flip) : null).build();
     }
 
     /** The configuration's settings that were named on the command line (the warp's three belong to augmentation). */
     Set<String> given() {
         Set<String> given = new TreeSet<>();
         for (String field : Flags.given(spec.commandLine().getParseResult())) {
-            given.add(Set.of("augment", "rotate", "zoom", "shift").contains(field) ? "augmentation" : field);
+            given.add(Set.of("augment", "rotate", "zoom", "shift", "flip").contains(field) ? "augmentation" : field);
         }
         return given;
     }

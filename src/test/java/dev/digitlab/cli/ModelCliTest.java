@@ -133,6 +133,9 @@ class ModelCliTest {
         expectError(CliRun.of("train", "--lr", "0"), "--lr must be a positive number, got 0.0");
         expectError(CliRun.of("train", "--batch-size", "0"), "--batch-size must be at least 1, got 0");
         expectError(CliRun.of("train", "--epochs", "0"), "--epochs must be at least 1, got 0");
+        // train.py's names for the same settings, named back by digitlab's own in errors
+        expectError(CliRun.of("train", "--num-epochs", "0"), "--epochs must be at least 1, got 0");
+        expectError(CliRun.of("train", "--learning-rate", "0"), "--lr must be a positive number, got 0.0");
         expectError(CliRun.of("train", "--val-split", "1"), "--val-split must be in [0, 1), got 1.0");
         expectError(CliRun.of("train", "--model", "alexnet"), "unknown model 'alexnet'");
         expectError(CliRun.of("train", "--out", model.toString(), "--epochs", "1"), model + " already holds a lenet5 run");

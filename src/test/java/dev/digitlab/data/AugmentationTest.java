@@ -51,6 +51,32 @@ class AugmentationTest {
     }
 
     @Test
+    void flipMirrorsAboutHalfTheImagesAndLeavesTheDrawsOfAWarpWithoutItAlone() {
+        int n = 200;
+        byte[] images = new byte[n * SIDE * SIDE];
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            images[i * SIDE * SIDE + 14 * SIDE + 3] = (byte) 255; // a dot near the left edge
+            order[i] = i;
+        }
+        float[] out = new float[n * SIDE * SIDE];
+        new Augmentation(0, 0, 0, true).warp(images, SIDE, order, 0, n, out, new Random(7));
+        int mirrored = 0;
+        for (int i = 0; i < n; i++) {
+            float left = out[i * SIDE * SIDE + 14 * SIDE + 3];
+            float right = out[i * SIDE * SIDE + 14 * SIDE + SIDE - 1 - 3];
+            assertThat(left + right).as("image %d keeps its dot, on one side", i).isCloseTo(255f, within(1e-3f));
+            mirrored += right > 0 ? 1 : 0;
+        }
+        assertThat(mirrored).isBetween(70, 130); // binomial(200, 1/2): 100 +- 30 is beyond 4 standard deviations
+        float[] plain = new float[SIDE * SIDE];
+        float[] unflipped = new float[SIDE * SIDE];
+        new Augmentation(10, 0.1, 0.1).warp(bar(), SIDE, new int[] {0}, 0, 1, plain, new Random(3));
+        new Augmentation(10, 0.1, 0.1, false).warp(bar(), SIDE, new int[] {0}, 0, 1, unflipped, new Random(3));
+        assertThat(unflipped).isEqualTo(plain);
+    }
+
+    @Test
     void aQuarterTurnMovesAPixelWhereTheGeometrySays() {
         // centre 13.5; destination (x, y) samples source (13.5 + (y - 13.5), 13.5 - (x - 13.5)): (13, 10) <- (10, 14)
         float[] out = warp(new Augmentation(90, 0, 0), dot(10, 14));
