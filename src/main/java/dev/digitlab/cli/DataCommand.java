@@ -1,6 +1,7 @@
 package dev.digitlab.cli;
 
 import dev.digitlab.DigitlabException;
+import dev.digitlab.data.Augmentation;
 import dev.digitlab.data.DataFolder;
 import dev.digitlab.data.Digits;
 import dev.digitlab.data.Split;
@@ -74,6 +75,13 @@ class DataCommand {
         @Option(names = "--out", defaultValue = "grid.png", description = "PNG file to write (default: ${DEFAULT-VALUE})")
         Path out;
 
+        @Option(names = "--augment", description = "show the images as train --augment warps them (its default rotation, "
+                + "zoom and shift), drawn with --seed")
+        boolean augment;
+
+        @Option(names = "--flip", description = "with --augment: mirror half of them too, as train --flip does")
+        boolean flip;
+
         @Override
         public Integer call() throws IOException {
             if (count < 1) {
@@ -89,11 +97,33 @@ class DataCommand {
             Arrays.setAll(idx, i -> i);
             Split.shuffle(idx, new Random(seed));
             int[] pick = Arrays.copyOf(idx, Math.min(count, d.size()));
+            if (augment) {
+                d = warped(d, pick, new Augmentation(Augmentation.DEFAULT.rotate(), Augmentation.DEFAULT.zoom(),
+                        Augmentation.DEFAULT.shift(), flip), new Random(seed));
+                Arrays.setAll(pick, i -> i);
+            }
+            Digits shown = d;
             int columns = (int) Math.ceil(Math.sqrt(pick.length));
-            DigitGrid.writePng(DigitGrid.draw(d, pick, columns,
-                    k -> d.classNames().get(d.label(pick[k])), k -> Color.BLACK), out);
-            System.out.println("wrote " + pick.length + " " + split + " images to " + out);
+            DigitGrid.writePng(DigitGrid.draw(shown, pick, columns,
+                    k -> shown.classNames().get(shown.label(pick[k])), k -> Color.BLACK), out);
+            System.out.println("wrote " + pick.length + " " + (augment ? "augmented " : "") + split + " images to " + out);
             return 0;
+        }
+
+        /** The picked images as the training loop's augmentation warps them, in the order picked. */
+        private static Digits warped(Digits d, int[] pick, Augmentation a, Random random) {
+            int area = d.rows() * d.cols();
+            float[] out = new float[pick.length * area];
+            a.warp(d.pixels(), d.rows(), pick, 0, pick.length, out, random);
+            byte[] pixels = new byte[out.length];
+            byte[] labels = new byte[pick.length];
+            for (int i = 0; i < out.length; i++) {
+                pixels[i] = (byte) Math.round(Math.min(255f, Math.max(0f, out[i])));
+            }
+            for (int k = 0; k < pick.length; k++) {
+                labels[k] = (byte) d.label(pick[k]);
+            }
+            return new Digits(pixels, labels, pick.length, d.rows(), d.cols(), d.classNames(), d.source());
         }
     }
 }

@@ -19,7 +19,7 @@ class ImportCommand implements Callable<Integer> {
     @Parameters(paramLabel = "FILE", description = "the .pth / .pt / .safetensors file")
     Path file;
 
-    @Option(names = "--arch", paramLabel = "NAME", description = "the zoo architecture the state_dict is for: lenet5, bn-cnn, dropout-cnn, deep-cnn, mlp, fast-cnn or best (not for TorchScript)")
+    @Option(names = "--arch", paramLabel = "NAME", completionCandidates = ZooNames.class, description = "the zoo architecture the state_dict is for: ${COMPLETION-CANDIDATES} (not for TorchScript)")
     String arch;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "the model folder to create")

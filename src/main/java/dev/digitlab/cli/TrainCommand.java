@@ -47,7 +47,7 @@ class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", description = "lenet5, bn-cnn, dropout-cnn, deep-cnn, mlp, fast-cnn or best (default: ${DEFAULT-VALUE})")
+    @Option(names = "--model", completionCandidates = ZooNames.class, description = "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
     String model = DEFAULT.model();
 
     @Option(names = {"--epochs", "--num-epochs"}, description = "passes over the training data (default: ${DEFAULT-VALUE}); --num-epochs as train.py names it")

@@ -18,6 +18,7 @@ import java.util.function.Supplier;
 public final class Models {
     private static final Map<String, Supplier<Architecture>> ZOO = new TreeMap<>(Map.of(
             "lenet5", Models::lenet5,
+            "lenet5-28", Models::lenet5on28,
             "bn-cnn", Models::bnCnn,
             "dropout-cnn", Models::dropoutCnn,
             "deep-cnn", Models::deepCnn,
@@ -50,6 +51,25 @@ public final class Models {
                 .add("AvgPool2d", avgPool())          // S4: 16@5x5
                 .add("Conv2d", conv(120, 5, 0))       // C5: 120@1x1
                 .add("Tanh", Activation.tanhBlock())
+                .add("Flatten", Blocks.batchFlattenBlock())
+                .add("Linear", linear(84))            // F6
+                .add("Tanh", Activation.tanhBlock())
+                .add("Linear", linear(10));           // output
+    }
+
+    /**
+     * The fifth write-up's "vanilla" LeNet-5 (its ladder's first row, 97.25 %): the same stages on MNIST's own 28x28,
+     * so C5 is 4x4 and its output goes to F6 without a tanh, as train.py wrote it; 44,426 parameters.
+     */
+    static Architecture lenet5on28() {
+        return new Architecture("lenet5-28", 28)
+                .add("Conv2d", conv(6, 5, 0))         // C1: 6@24x24
+                .add("Tanh", Activation.tanhBlock())
+                .add("AvgPool2d", avgPool())          // S2: 6@12x12
+                .add("Conv2d", conv(16, 5, 0))        // C3: 16@8x8
+                .add("Tanh", Activation.tanhBlock())
+                .add("AvgPool2d", avgPool())          // S4: 16@4x4
+                .add("Conv2d", conv(120, 4, 0))       // C5: 120@1x1
                 .add("Flatten", Blocks.batchFlattenBlock())
                 .add("Linear", linear(84))            // F6
                 .add("Tanh", Activation.tanhBlock())

@@ -73,4 +73,27 @@ class DataCliTest {
         assertThat(dark).isBetween(img.getWidth() * (long) img.getHeight() / 30, img.getWidth() * (long) img.getHeight() / 2);
         assertThat(CliRun.of("data", "show", "--count", "0").exitCode()).isEqualTo(1);
     }
+
+    @Test
+    void showAugmentDrawsTheSameSampleWarped() throws IOException {
+        Path plain = dir.resolve("plain.png");
+        Path warped = dir.resolve("warped.png");
+        Path again = dir.resolve("again.png");
+        assertThat(CliRun.of("data", "show", "--count", "9", "--seed", "3", "--out", plain.toString()).exitCode()).isZero();
+        CliRun r = CliRun.of("data", "show", "--count", "9", "--seed", "3", "--augment", "--out", warped.toString());
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out()).contains("wrote 9 augmented train images");
+        CliRun.of("data", "show", "--count", "9", "--seed", "3", "--augment", "--out", again.toString());
+        BufferedImage a = ImageIO.read(plain.toFile());
+        BufferedImage b = ImageIO.read(warped.toFile());
+        assertThat(b.getWidth()).isEqualTo(a.getWidth());
+        long differ = 0;
+        for (int y = 0; y < a.getHeight(); y++) {
+            for (int x = 0; x < a.getWidth(); x++) {
+                differ += a.getRGB(x, y) != b.getRGB(x, y) ? 1 : 0;
+            }
+        }
+        assertThat(differ).as("pixels the warp moved").isGreaterThan(a.getWidth() * (long) a.getHeight() / 50);
+        assertThat(Files.readAllBytes(again)).as("the warps are drawn from --seed").isEqualTo(Files.readAllBytes(warped));
+    }
 }

@@ -29,6 +29,7 @@ class ModelsTest {
     static Stream<Arguments> expectedCounts() {
         return Stream.of(
                 Arguments.of("lenet5", conv(1, 6, 5) + conv(6, 16, 5) + conv(16, 120, 5) + linear(120, 84) + linear(84, 10), 0L),
+                Arguments.of("lenet5-28", conv(1, 6, 5) + conv(6, 16, 5) + conv(16, 120, 4) + linear(120, 84) + linear(84, 10), 0L),
                 Arguments.of("bn-cnn", conv(1, 16, 3) + batchNorm(16) + conv(16, 32, 3) + batchNorm(32)
                         + linear(32 * 7 * 7, 256) + batchNorm(256) + linear(256, 10), 2L * (16 + 32 + 256)),
                 Arguments.of("dropout-cnn", conv(1, 32, 3) + batchNorm(32) + conv(32, 64, 3) + batchNorm(64)
@@ -94,6 +95,6 @@ class ModelsTest {
     @Test
     void unknownModelIsOneLine() {
         assertThatThrownBy(() -> Models.create("resnet")).isInstanceOf(DigitlabException.class)
-                .hasMessage("unknown model 'resnet' (expected one of best, bn-cnn, deep-cnn, dropout-cnn, fast-cnn, lenet5, mlp)");
+                .hasMessage("unknown model 'resnet' (expected one of best, bn-cnn, deep-cnn, dropout-cnn, fast-cnn, lenet5, lenet5-28, mlp)");
     }
 }
