@@ -268,13 +268,16 @@ public final class Fetcher {
                         .setUnit(" MB", 1 << 20).setInitialMax(Math.max(length, 0)).setConsumer(
                                 new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err));
                 long got = 0;
+                // a bar only on a terminal: elsewhere (a log, a pipe, CI) its carriage returns run into digitlab's lines
                 try (InputStream in = c.getInputStream(); OutputStream out = Files.newOutputStream(target);
-                     ProgressBar pb = bar.build()) {
+                     ProgressBar pb = System.console() != null ? bar.build() : null) {
                     byte[] buf = new byte[1 << 16];
                     for (int n; (n = in.read(buf)) > 0; ) {
                         out.write(buf, 0, n);
                         got += n;
-                        pb.stepTo(got);
+                        if (pb != null) {
+                            pb.stepTo(got);
+                        }
                     }
                 }
                 if (length >= 0 && got != length) {
