@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.StringJoiner;
 import javax.imageio.ImageIO;
 
 /** The files a user brings to digitlab, made from MNIST test images so that the right answers are known. */
@@ -31,27 +30,25 @@ public final class UserFiles {
     }
 
     /** The first {@code n} images as a Kaggle CSV: with a label column (train.csv) or without (test.csv). */
-    public static Path kaggleCsv(Digits d, int n, boolean labelled, Path file) throws IOException {
-        StringBuilder sb = new StringBuilder();
-        StringJoiner header = new StringJoiner(",");
-        if (labelled) {
-            header.add("label");
+    public static String kaggleCsv(Digits d, int n, boolean labelled) {
+        StringBuilder csv = new StringBuilder(labelled ? "label," : "");
+        for (int i = 0; i < d.imageSize(); i++) {
+            csv.append(i == 0 ? "" : ",").append("pixel").append(i);
         }
-        for (int p = 0; p < d.imageSize(); p++) {
-            header.add("pixel" + p);
-        }
-        sb.append(header).append('\n');
+        csv.append('\n');
         for (int i = 0; i < n; i++) {
-            StringJoiner row = new StringJoiner(",");
-            if (labelled) {
-                row.add(String.valueOf(d.label(i)));
+            csv.append(labelled ? d.label(i) + "," : "");
+            byte[] img = d.image(i);
+            for (int p = 0; p < img.length; p++) {
+                csv.append(p == 0 ? "" : ",").append(img[p] & 0xff);
             }
-            for (byte b : d.image(i)) {
-                row.add(String.valueOf(b & 0xff));
-            }
-            sb.append(row).append('\n');
+            csv.append('\n');
         }
-        return Files.writeString(file, sb);
+        return csv.toString();
+    }
+
+    public static Path kaggleCsv(Digits d, int n, boolean labelled, Path file) throws IOException {
+        return Files.writeString(file, kaggleCsv(d, n, labelled));
     }
 
     /** The first {@code n} images and their labels as IDX files, named as MNIST names its test files, in {@code dir}. */
