@@ -80,13 +80,10 @@ class ExperimentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if ((grid == null) == (config == null)) {
-            throw new DigitlabException("give either --grid or --config");
-        }
+        Map<String, List<String>> named = named();
         if (runs < 1) {
             throw new DigitlabException("--runs must be at least 1, got " + runs);
         }
-        Map<String, List<String>> named = grid != null ? grid(grid) : configFile(config);
         List<Experiment.Variant> variants = new ArrayList<>();
         Map<String, String> options = new LinkedHashMap<>();
         for (var e : named.entrySet()) {
@@ -115,6 +112,14 @@ class ExperimentCommand implements Callable<Integer> {
         System.out.println("wrote " + dir.resolve("results.md") + " and " + dir.resolve("results.csv")
                 + " (" + done.stream().filter(Experiment.Run::reused).count() + " runs reused)");
         return 0;
+    }
+
+    /** Each variant's name and its own train options, from --grid or --config. */
+    Map<String, List<String>> named() throws IOException {
+        if ((grid == null) == (config == null)) {
+            throw new DigitlabException("give either --grid or --config");
+        }
+        return grid != null ? grid(grid) : configFile(config);
     }
 
     /** Every combination of the grid's lists, named like "model=lenet5 lr=1e-3". */
@@ -202,7 +207,7 @@ class ExperimentCommand implements Callable<Integer> {
     }
 
     /** The variant's options on top of --base, parsed and checked exactly as train would. */
-    private TrainConfig variant(String name, List<String> args) {
+    TrainConfig variant(String name, List<String> args) {
         List<String> all = new ArrayList<>();
         if (!base.isBlank()) {
             all.addAll(List.of(base.trim().split("\\s+")));

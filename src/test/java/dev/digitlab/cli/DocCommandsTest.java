@@ -1,12 +1,13 @@
 package dev.digitlab.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.DigitlabException;
 import dev.digitlab.DocCommands;
 import dev.digitlab.eval.Explainer;
 import dev.digitlab.model.Models;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,13 +38,28 @@ class DocCommandsTest {
         assertThat(lines).hasSizeGreaterThan(30); // the extraction itself works
         List<String> failures = new ArrayList<>();
         for (DocCommands.Line line : lines) {
-            try {
-                Main.commandLine(new Main()).parseArgs(line.args().toArray(String[]::new));
-            } catch (CommandLine.ParameterException e) {
-                failures.add(line + "\n    " + e.getMessage());
+            String problem = problem(line.args());
+            if (problem != null) {
+                failures.add(line + "\n    " + problem);
             }
         }
         assertThat(failures).as(String.join("\n", failures)).isEmpty();
+    }
+
+    /** Why digitlab would refuse {@code args} before doing anything, or null. */
+    static String problem(List<String> args) {
+        try {
+            CommandLine.ParseResult parsed = Main.commandLine(new Main()).parseArgs(args.toArray(String[]::new));
+            if (parsed.subcommand().commandSpec().userObject() instanceof ExperimentCommand experiment) {
+                // its variants (--grid or --config, on top of --base) as the experiment checks them before training
+                for (var v : experiment.named().entrySet()) {
+                    experiment.variant(v.getKey(), v.getValue());
+                }
+            }
+            return null;
+        } catch (CommandLine.ParameterException | DigitlabException | IOException e) {
+            return e.getMessage();
+        }
     }
 
     @Test
@@ -54,9 +70,9 @@ class DocCommandsTest {
                 List.of("experiment", "--grid", "lr=1e-3 batch=32", "--base", "--model lenet5     --epochs 2", "--out", "x"),
                 List.of("summary", "lenet5"));
         // and what the check relies on: picocli refuses what digitlab would refuse
-        for (String bad : List.of("train --no-such-option", "evaluate", "export --model m --format tflite")) {
-            assertThatThrownBy(() -> Main.commandLine(new Main()).parseArgs(bad.split(" ")))
-                    .isInstanceOf(CommandLine.ParameterException.class);
+        for (String bad : List.of("train --no-such-option", "evaluate", "export --model m --format tflite",
+                "experiment --grid model=lenet5 --base=--epochz", "experiment --grid lr=0", "experiment --config no-such.txt")) {
+            assertThat(problem(List.of(bad.split(" ")))).as(bad).isNotNull();
         }
     }
 
