@@ -9,7 +9,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
-/** The documented command lines the core's DocCommandsTest leaves to this module: score, and --master. */
+/** The documented command lines the core's DocCommandsTest leaves to this module: score's. */
 class SparkDocCommandsTest {
     @Test
     void everyDocumentedSparkCommandLineParses() {
