@@ -25,8 +25,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "experiment", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Train every variant several times with different seeds and compare them: mean ± std test accuracy,",
-                "mean epoch seconds and parameters, written to OUT/results.md and OUT/results.csv.",
+        description = {"Train every variant several times with different seeds and compare them: mean ± std test accuracy, "
+                + "mean epoch seconds and parameters, written to OUT/results.md and OUT/results.csv.",
                 "Finished runs are kept and skipped, so an experiment that was stopped continues where it was."})
 class ExperimentCommand implements Callable<Integer> {
     /** Grid keys: train's options without the dashes, plus two short names. */
@@ -42,8 +42,8 @@ class ExperimentCommand implements Callable<Integer> {
         KEYS.put("schedule", "--lr-schedule");
     }
 
-    @Option(names = "--grid", paramLabel = "SPEC", description = {"variants as every combination of key=value,value lists,",
-            "e.g. \"model=lenet5,deep-cnn lr=1e-3,5e-4 batch=32,64\"; keys are train's options without dashes"})
+    @Option(names = "--grid", paramLabel = "SPEC", description = "variants as every combination of key=value,value lists, "
+            + "e.g. \"model=lenet5,deep-cnn lr=1e-3,5e-4 batch=32,64\"; keys are train's options without dashes")
     String grid;
 
     @Option(names = "--config", paramLabel = "FILE", description = "variants from a file, one per line: 'name: train options' (# comments)")
@@ -65,8 +65,8 @@ class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--progress", negatable = true, description = "a progress bar across runs (default: on when the console is a terminal)")
     Boolean progress;
 
-    @Option(names = "--master", paramLabel = "URL", description = {"run each variant x seed as a task on this Spark cluster",
-            "(spark://host:7077, or local[N]); needs the Spark module, which ./digitlab builds on first use"})
+    @Option(names = "--master", paramLabel = "URL", description = "run each variant x seed as a task on this Spark cluster "
+            + "(spark://host:7077, or local[N]); needs the Spark module, which ./digitlab builds on first use")
     String master;
 
     @Option(names = "--conf", paramLabel = "KEY=VALUE", description = "with --master: a Spark setting (repeatable)")
@@ -80,13 +80,10 @@ class ExperimentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if ((grid == null) == (config == null)) {
-            throw new DigitlabException("give either --grid or --config");
-        }
+        Map<String, List<String>> named = named();
         if (runs < 1) {
             throw new DigitlabException("--runs must be at least 1, got " + runs);
         }
-        Map<String, List<String>> named = grid != null ? grid(grid) : configFile(config);
         List<Experiment.Variant> variants = new ArrayList<>();
         Map<String, String> options = new LinkedHashMap<>();
         for (var e : named.entrySet()) {
@@ -115,6 +112,14 @@ class ExperimentCommand implements Callable<Integer> {
         System.out.println("wrote " + dir.resolve("results.md") + " and " + dir.resolve("results.csv")
                 + " (" + done.stream().filter(Experiment.Run::reused).count() + " runs reused)");
         return 0;
+    }
+
+    /** Each variant's name and its own train options, from --grid or --config. */
+    Map<String, List<String>> named() throws IOException {
+        if ((grid == null) == (config == null)) {
+            throw new DigitlabException("give either --grid or --config");
+        }
+        return grid != null ? grid(grid) : configFile(config);
     }
 
     /** Every combination of the grid's lists, named like "model=lenet5 lr=1e-3". */
@@ -202,7 +207,7 @@ class ExperimentCommand implements Callable<Integer> {
     }
 
     /** The variant's options on top of --base, parsed and checked exactly as train would. */
-    private TrainConfig variant(String name, List<String> args) {
+    TrainConfig variant(String name, List<String> args) {
         List<String> all = new ArrayList<>();
         if (!base.isBlank()) {
             all.addAll(List.of(base.trim().split("\\s+")));

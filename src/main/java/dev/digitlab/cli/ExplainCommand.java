@@ -17,15 +17,17 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "explain", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Why the model says what it says: for each picture, the prediction and a heat map per method over",
-                "the 28x28 image the model saw, written as PNG overlays. saliency: |d logit / d pixel|; smoothgrad: the same",
-                "averaged over 25 noisy copies; gradcam: Grad-CAM at the last convolution stage; occlusion: how much the",
-                "probability drops when a 4x4 patch (stride 2) is filled with the data set's mean grey."})
+        description = {"Why the model says what it says: for each picture, the prediction and a heat map per method over "
+                + "the 28x28 image the model saw, written as PNG overlays.",
+                "saliency: |d logit / d pixel|; smoothgrad: the same averaged over 25 noisy copies; inputxgradient: the "
+                + "logit's first-order drop if a pixel were erased; gradcam: Grad-CAM at the last convolution stage (not for "
+                + "TorchScript models or MLPs); occlusion: how much the probability drops when a 4x4 patch (stride 2) is "
+                + "filled with the data set's mean grey."})
 class ExplainCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "DIR", description = "a model or ensemble folder (default: the shipped models/best, else models/lenet5)")
     Path model;
 
-    @Option(names = "--method", paramLabel = "METHOD", split = ",", description = "saliency, smoothgrad, gradcam, occlusion or all (default: ${DEFAULT-VALUE})")
+    @Option(names = "--method", paramLabel = "METHOD", split = ",", description = "saliency, smoothgrad, inputxgradient, gradcam, occlusion or all (default: ${DEFAULT-VALUE})")
     List<String> methods = List.of("all");
 
     @Option(names = "--out", paramLabel = "DIR", description = "where the PNG overlays go (default: ${DEFAULT-VALUE})")

@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Write a model (or, for ONNX, an ensemble) for other frameworks:",
-                "onnx: one .onnx file (opset 13, dynamic batch) taking raw 0-255 pixels, padding and normalisation inside;",
+                "onnx: one .onnx file (opset 13, dynamic batch) taking raw 0-255 pixels, padding and normalisation inside.",
                 "pytorch: model.safetensors (a state_dict) and model.py (the matching nn.Module) in a folder."})
 class ExportCommand implements Callable<Integer> {
     enum Format { onnx, pytorch }

@@ -11,9 +11,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "import", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Make a model folder from a PyTorch file: a state_dict saved by torch.save (zip or legacy format) or",
-                "a .safetensors file, for a zoo architecture; or a TorchScript module saved by torch.jit.save, of any",
-                "architecture. evaluate, predict, kaggle, serve (and, for state_dicts, report) then work on the folder.",
+        description = {"Make a model folder from a PyTorch file: a state_dict saved by torch.save (zip or legacy format) or "
+                + "a .safetensors file, for a zoo architecture; or a TorchScript module saved by torch.jit.save, of any "
+                + "architecture. evaluate, predict, kaggle, serve (and, for state_dicts, report) then work on the folder.",
                 "Pickles are read with an allow-list: nothing in the file is executed."})
 class ImportCommand implements Callable<Integer> {
     @Parameters(paramLabel = "FILE", description = "the .pth / .pt / .safetensors file")
@@ -31,8 +31,8 @@ class ImportCommand implements Callable<Integer> {
     @Option(names = "--dataset", paramLabel = "NAME", description = "mnist or fashion: the classes the model predicts (default: ${DEFAULT-VALUE})")
     String dataset = "mnist";
 
-    @Option(names = "--key-map", split = ",", paramLabel = "MODULES", description = {"the file's modules in the order of the architecture's layers with parameters,",
-            "e.g. features.0,features.3,classifier.0 (default: matched by kind and order)"})
+    @Option(names = "--key-map", split = ",", paramLabel = "MODULES", description = "the file's modules in the order of the architecture's layers with parameters, "
+            + "e.g. features.0,features.3,classifier.0 (default: matched by kind and order)")
     List<String> keyMap;
 
     @Override

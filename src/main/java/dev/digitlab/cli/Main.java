@@ -31,10 +31,7 @@ public class Main implements Runnable {
 
     /** Runs the command line and returns its exit code: 0 done, 1 bad input or failure, 2 bad usage. */
     public static int run(String... args) {
-        CommandLine cli = commandLine(new Main());
-        for (CommandPlugin plugin : ServiceLoader.load(CommandPlugin.class)) {
-            plugin.commands().forEach(cli::addSubcommand);
-        }
+        CommandLine cli = withPlugins();
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof DigitlabException d) {
                 cmd.getErr().println("digitlab: error: " + Flags.message(d, cmd.getCommandSpec()));
@@ -43,6 +40,15 @@ public class Main implements Runnable {
             throw e;
         });
         return cli.execute(args);
+    }
+
+    /** The whole command line: the core's commands and those of every module on the class path (score). */
+    static CommandLine withPlugins() {
+        CommandLine cli = commandLine(new Main());
+        for (CommandPlugin plugin : ServiceLoader.load(CommandPlugin.class)) {
+            plugin.commands().forEach(cli::addSubcommand);
+        }
+        return cli;
     }
 
     /** A command line for {@code command}, reading the choice types (optimizer, schedule, ...) by their labels. */

@@ -15,8 +15,8 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "predict", mixinStandardHelpOptions = true,
         description = {"Classify PNG or JPEG pictures of digits of any size, colour or grey; prints the top 3.",
-                "Each picture is made MNIST-like first: grey, white on black, cropped to the ink,",
-                "scaled into 20x20 and centred by its centre of mass in 28x28."})
+                "Each picture is made MNIST-like first: grey, white on black, cropped to the ink, "
+                + "scaled into 20x20 and centred by its centre of mass in 28x28."})
 class PredictCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "DIR", description = "a saved model or ensemble folder (default: the shipped models/best, else models/lenet5)")
     Path model;

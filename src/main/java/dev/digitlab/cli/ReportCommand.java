@@ -11,10 +11,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "report", mixinStandardHelpOptions = true,
-        description = {"Write one HTML page about a trained model, with every picture beside it as PNG (and SVG for charts):",
-                "curves, confusion matrix, per-class table, class distribution, sample predictions, the most confident",
-                "mistakes, feature maps, first-layer filters, the output layer, and t-SNE of raw pixels, untrained and",
-                "trained features. Works offline."})
+        description = {"Write one HTML page about a trained model, with every picture beside it as PNG (and SVG for charts): "
+                + "curves, confusion matrix, per-class table, class distribution, sample predictions, the most confident "
+                + "mistakes, feature maps, first-layer filters, the output layer, and t-SNE of raw pixels, untrained and "
+                + "trained features. Works offline."})
 class ReportCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "a saved model folder")
     Path model;

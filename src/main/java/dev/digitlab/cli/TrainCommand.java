@@ -39,8 +39,8 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train a model, one line per epoch, a checkpoint after each; the defaults are LeNet-5 with Adam.",
-                "The output folder gets model.json + model.params (last epoch), best/ (best validation loss),",
-                "history.json, history.csv and checkpoint.zip."})
+                "The output folder gets model.json + model.params (last epoch), best/ (the epoch with the lowest validation "
+                + "loss, or training loss without a validation split), history.json, history.csv and checkpoint.zip."})
 class TrainCommand implements Callable<Integer> {
     private static final TrainConfig DEFAULT = TrainConfig.DEFAULT;
 
@@ -127,8 +127,8 @@ class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "output folder (default: runs/<model>, or runs/<model>-2, -3, ... if taken)")
     Path out;
 
-    @Option(names = "--resume", paramLabel = "DIR", description = {"continue the run in DIR from its checkpoint, with the settings it was started with",
-            "(an explicit --epochs may raise its epoch count; --patience and --device may change)"})
+    @Option(names = "--resume", paramLabel = "DIR", description = "continue the run in DIR from its checkpoint, with the settings it was started with "
+            + "(an explicit --epochs may raise its epoch count; --patience and --device may change)")
     Path resume;
 
     @Option(names = "--progress", negatable = true, description = "progress bar per epoch (default: on when the console is a terminal)")

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.digitlab.TestData;
+import dev.digitlab.e2e.UserFiles;
 import dev.digitlab.serve.ModelPool;
 import dev.digitlab.serve.Server;
 import java.net.URI;
@@ -36,7 +37,7 @@ class ImportExportCliTest {
         assertThat(eval.exitCode()).as(eval.err()).isZero();
         assertThat(JSON.readTree(eval.out()).get("accuracy").asDouble()).isEqualTo(expected);
 
-        Path csv = Files.writeString(dir.resolve("test.csv"), ModelCliTest.kaggleCsv(TestData.mnist().test(), 20, false));
+        Path csv = Files.writeString(dir.resolve("test.csv"), UserFiles.kaggleCsv(TestData.mnist().test(), 20, false));
         CliRun kaggle = CliRun.of("kaggle", "--model", model.toString(), "--test", csv.toString(), "--out", dir.resolve("s.csv").toString());
         assertThat(kaggle.exitCode()).as(kaggle.err()).isZero();
         assertThat(Files.readAllLines(dir.resolve("s.csv"))).hasSize(21);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.ndarray.NDManager;
 import dev.digitlab.TestData;
 import dev.digitlab.data.Digits;
+import dev.digitlab.e2e.UserFiles;
 import dev.digitlab.model.Models;
 import dev.digitlab.model.Net;
 import java.awt.Color;
@@ -143,7 +144,7 @@ class ModelCliTest {
 
     @Test
     void trainsAndEvaluatesFromKaggleCsv() throws IOException {
-        Path file = Files.writeString(dir.resolve("train.csv"), kaggleCsv(TestData.mnist().train(), 1500, true));
+        Path file = Files.writeString(dir.resolve("train.csv"), UserFiles.kaggleCsv(TestData.mnist().train(), 1500, true));
         Path out = dir.resolve("kaggle");
         CliRun r = CliRun.of("train", "--model", "mlp", "--data", file.toString(), "--epochs", "2", "--val-split", "0.2", "--out", out.toString(),
                 "--no-progress");
@@ -158,7 +159,7 @@ class ModelCliTest {
     @Test
     void kaggleSubmissionHasOneRowPerTestRowFromOne() throws IOException {
         Digits test = TestData.mnist().test();
-        String csv = kaggleCsv(test, 50, false);
+        String csv = UserFiles.kaggleCsv(test, 50, false);
         Path in = Files.writeString(dir.resolve("test.csv"), csv);
         Path out = dir.resolve("submission.csv");
         CliRun r = CliRun.of("kaggle", "--model", model.toString(), "--test", in.toString(), "--out", out.toString());
@@ -174,7 +175,7 @@ class ModelCliTest {
         }
         assertThat(right).isGreaterThanOrEqualTo(42);
 
-        Path labelled = Files.writeString(dir.resolve("labelled.csv"), kaggleCsv(test, 50, true));
+        Path labelled = Files.writeString(dir.resolve("labelled.csv"), UserFiles.kaggleCsv(test, 50, true));
         expectError(CliRun.of("kaggle", "--model", model.toString(), "--test", labelled.toString(), "--out", out.toString()),
                 labelled + ": has a label column");
         Path shortRow = Files.writeString(dir.resolve("short.csv"), csv.substring(0, csv.length() - 3) + "\n");
@@ -184,22 +185,6 @@ class ModelCliTest {
     }
 
     /** The first {@code n} images as a Kaggle CSV: train format (with labels) or test format. */
-    static String kaggleCsv(Digits d, int n, boolean labelled) {
-        StringBuilder csv = new StringBuilder(labelled ? "label," : "");
-        for (int i = 0; i < 784; i++) {
-            csv.append(i == 0 ? "" : ",").append("pixel").append(i);
-        }
-        csv.append('\n');
-        for (int i = 0; i < n; i++) {
-            csv.append(labelled ? d.label(i) + "," : "");
-            for (int p = 0; p < 784; p++) {
-                csv.append(p == 0 ? "" : ",").append(d.pixels()[i * 784 + p] & 0xff);
-            }
-            csv.append('\n');
-        }
-        return csv.toString();
-    }
-
     static void expectError(CliRun r, String startsWith) {
         assertThat(r.exitCode()).as(r.out() + r.err()).isEqualTo(1);
         assertThat(r.errorLines()).as(r.err()).isEqualTo(1);

@@ -3,6 +3,7 @@ package dev.digitlab.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.digitlab.TestData;
+import dev.digitlab.e2e.UserFiles;
 import dev.digitlab.train.History;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,7 +59,7 @@ class ResumeCliTest {
 
     @Test
     void aKaggleRunContinuesOnItsCsv() throws Exception {
-        Path file = Files.writeString(dir.resolve("train.csv"), ModelCliTest.kaggleCsv(TestData.mnist().train(), 500, true));
+        Path file = Files.writeString(dir.resolve("train.csv"), UserFiles.kaggleCsv(TestData.mnist().train(), 500, true));
         Path out = dir.resolve("kaggle");
         CliRun first = CliRun.of("train", "--data", file.toString(), "--model", "mlp", "--epochs", "1", "--no-progress",
                 "--out", out.toString());

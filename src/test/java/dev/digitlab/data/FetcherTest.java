@@ -140,6 +140,16 @@ class FetcherTest {
     }
 
     @Test
+    void aMirrorThatGzipsTheFilesItsOwnWayIsAsGoodAsTheOriginals() throws IOException {
+        for (int i = 0; i < 4; i++) {
+            gz[i] = IdxFiles.gzip(raw[i]);
+            gz[i][4] ^= 0x01; // the header's modification time: another .gz (and MD5) than the published one, same content
+        }
+        fetcher(base + "good").fetch(dir);
+        assertAllFourInPlace();
+    }
+
+    @Test
     void downCorruptAndBrokenMirrorsFallThroughToTheNext() throws IOException {
         String down = downMirror();
         fetcher(down, base + "corrupt", base + "broken", base + "good").fetch(dir);

@@ -10,16 +10,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "score", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Score many images on Apache Spark: IDX images, a Kaggle CSV, a folder of PNG/JPEG files, or Parquet",
-                "with a binary image column. Writes OUT/predictions.parquet (id, label, className, p0..p9, trueLabel) and",
-                "OUT/errors.parquet (rows that could not be scored, with the reason); --csv adds CSV copies.",
+        description = {"Score many images on Apache Spark: IDX images, a Kaggle CSV, a folder of PNG/JPEG files, or Parquet "
+                + "with a binary image column. Writes OUT/predictions.parquet (id, label, className, p0..p9, trueLabel) and "
+                + "OUT/errors.parquet (rows that could not be scored, with the reason); --csv adds CSV copies.",
                 "Without --master, Spark runs inside this process (local[*]); spark://host:7077 uses a standalone cluster."})
 public class ScoreCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "a model or ensemble folder")
     Path model;
 
-    @Option(names = "--input", required = true, paramLabel = "PATH", description = {"…-idx3-ubyte, a .csv, a folder of pictures, or .parquet",
-            "(a local path, or any file system Spark reads: hdfs://, s3a://, ...)"})
+    @Option(names = "--input", required = true, paramLabel = "PATH", description = "…-idx3-ubyte, a .csv, a folder of pictures, or .parquet "
+            + "(a local path, or any file system Spark reads: hdfs://, s3a://, ...)")
     String input;
 
     @Option(names = "--output", required = true, paramLabel = "DIR", description = "where predictions and errors go (as --input)")

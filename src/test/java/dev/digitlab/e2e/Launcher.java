@@ -1,0 +1,240 @@
+package dev.digitlab.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * {@code ./digitlab ARGS} run as a user runs it: the launcher of the built tree, as a child process, in a working
+ * folder of the test's own. DJL's caches point at an empty folder of this JVM's, so nothing relies on a libtorch a
+ * previous run unpacked into ~/.djl.ai.
+ */
+public final class Launcher {
+    /** One per test JVM: the first command unpacks libtorch from target/lib into it, the others reuse it. */
+    private static Path djlCache;
+
+    private final Path root;
+    private final Path workDir;
+    private final AtomicInteger runs = new AtomicInteger();
+
+    /** {@code root}: the project folder holding the launcher; {@code workDir}: where the commands run. */
+    public Launcher(Path root, Path workDir) {
+        this.root = root.toAbsolutePath().normalize();
+        this.workDir = workDir;
+    }
+
+    /** The project folder: where Maven runs this module's tests from, or the folder above it for a module of the project. */
+    public static Path projectRoot() {
+        Path here = Path.of("").toAbsolutePath();
+        return Files.isRegularFile(here.resolve("digitlab")) ? here : here.getParent();
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public Path workDir() {
+        return workDir;
+    }
+
+    /** A model that ships in the project's models/ (best, lenet5), by its path, since the commands run elsewhere. */
+    public String shipped(String name) {
+        return root.resolve("models").resolve(name).toString();
+    }
+
+    /** What one command printed and how it ended. */
+    public record Run(List<String> args, int exitCode, String out, String err) {
+        /** Exit code 0 and a standard error of digitlab's own lines only, the launcher not rebuilding anything. */
+        public Run ok() {
+            assertThat(exitCode).as("exit code of ./digitlab %s\n--- stdout\n%s--- stderr\n%s", String.join(" ", args), out, err)
+                    .isZero();
+            assertCleanStandardError(String.join(" ", args), err);
+            return this;
+        }
+
+        /** Group 1 of the first match of {@code regex} in standard output. */
+        public String find(String regex) {
+            Matcher m = Pattern.compile(regex).matcher(out);
+            if (!m.find()) {
+                fail("./digitlab %s: no '%s' in its output:\n%s", String.join(" ", args), regex, out);
+            }
+            return m.group(1);
+        }
+
+        /** A percentage group 1 of {@code regex} matches, as a fraction. */
+        public double percent(String regex) {
+            return Double.parseDouble(find(regex)) / 100;
+        }
+    }
+
+    public static void assertCleanStandardError(String what, String err) {
+        List<String> lines = err.lines().toList();
+        assertThat(lines).as("standard error of ./digitlab %s:\n%s", what, err)
+                .allSatisfy(l -> assertThat(l).startsWith("digitlab: ").doesNotStartWith("digitlab: error")
+                        .doesNotStartWith("digitlab: building")); // a rebuild would test other code than the build's
+    }
+
+    public Run run(String... args) {
+        int n = runs.incrementAndGet();
+        Path out = logFile(n, "out");
+        Path err = logFile(n, "err");
+        Process p = start(List.of(args), out, err);
+        try {
+            if (!p.waitFor(10, TimeUnit.MINUTES)) {
+                stop(p);
+                fail("./digitlab %s did not finish in 10 minutes", String.join(" ", args));
+            }
+            return new Run(List.of(args), p.exitValue(), Files.readString(out), Files.readString(err));
+        } catch (InterruptedException e) {
+            stop(p);
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A command that keeps running (serve): started, its address read from its first line; close() stops it. */
+    public Background serve(String... args) throws IOException {
+        int n = runs.incrementAndGet();
+        Path err = logFile(n, "err");
+        Process p = start(List.of(args), null, err);
+        Background b = new Background(List.of(args), p, err);
+        try {
+            BufferedReader lines = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            for (String line; (line = lines.readLine()) != null; ) {
+                Matcher m = Pattern.compile("at (http://127\\.0\\.0\\.1:\\d+)/").matcher(line);
+                if (m.find()) {
+                    b.url = m.group(1);
+                    return b;
+                }
+            }
+            fail("./digitlab %s ended without saying where it listens:\n%s", String.join(" ", args), Files.readString(err));
+            return b;
+        } catch (IOException | RuntimeException | AssertionError e) {
+            b.close();
+            throw e;
+        }
+    }
+
+    /** A running command, stopped by the process id this launcher started, and everything it started. */
+    public static final class Background implements AutoCloseable {
+        private final List<String> args;
+        private final Process process;
+        private final Path err;
+        private String url;
+
+        Background(List<String> args, Process process, Path err) {
+            this.args = args;
+            this.process = process;
+            this.err = err;
+        }
+
+        public String url() {
+            return url;
+        }
+
+        public long pid() {
+            return process.pid();
+        }
+
+        public boolean alive() {
+            return process.isAlive();
+        }
+
+        /** What it has written to standard error so far. */
+        public String err() throws IOException {
+            return Files.readString(err);
+        }
+
+        /** Stops it as Ctrl+C would (SIGTERM, so its shutdown hook closes the server), forcibly if it hangs. */
+        @Override
+        public void close() {
+            stop(process);
+        }
+
+        /** Stops it and checks what it printed on the way. */
+        public void stopAndCheck() throws IOException {
+            close();
+            assertCleanStandardError(String.join(" ", args), err());
+        }
+    }
+
+    private Process start(List<String> args, Path out, Path err) {
+        List<String> cmd = new ArrayList<>(List.of(root.resolve("digitlab").toString()));
+        cmd.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectError(err.toFile());
+        if (out != null) {
+            pb.redirectOutput(out.toFile());
+        }
+        Map<String, String> env = pb.environment();
+        env.remove("DIGITLAB_JAR"); // the build under test, not another
+        env.put("DJL_CACHE_DIR", djlCache().toString());
+        env.put("ENGINE_CACHE_DIR", djlCache().toString());
+        try {
+            return pb.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void stop(Process p) {
+        List<ProcessHandle> children = p.descendants().toList();
+        p.destroy();
+        try {
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+        children.forEach(ProcessHandle::destroyForcibly); // those it started, by their ids, should any outlive it
+    }
+
+    private Path logFile(int n, String stream) {
+        try {
+            Path dir = Files.createDirectories(workDir.resolve(".launcher"));
+            return dir.resolve(n + "." + stream);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static synchronized Path djlCache() {
+        if (djlCache == null) {
+            try {
+                djlCache = Files.createTempDirectory("digitlab-e2e-djl");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            Path dir = djlCache;
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
+        }
+        return djlCache;
+    }
+
+    static void deleteTree(Path dir) {
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // a temporary folder left behind is harmless
+        }
+    }
+}
