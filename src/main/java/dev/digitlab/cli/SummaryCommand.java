@@ -9,7 +9,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "summary", mixinStandardHelpOptions = true,
         description = "A torchsummary-style table of a model: layers, output shapes, parameters, sizes.")
 class SummaryCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "MODEL", description = "lenet5, bn-cnn, dropout-cnn, deep-cnn, mlp, fast-cnn or best")
+    @Parameters(paramLabel = "MODEL", completionCandidates = ZooNames.class, description = "${COMPLETION-CANDIDATES}")
     String model;
 
     @Override
