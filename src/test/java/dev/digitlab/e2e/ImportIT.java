@@ -29,4 +29,24 @@ class ImportIT {
         assertThat(digitlab.run("evaluate", "--model", "models/mine").ok().percent("test accuracy ([\\d.]+)%"))
                 .isEqualTo(pytorch);
     }
+
+    /**
+     * The second write-up's BN-CNN as its author wrote it (features, classify, .view), saved by PyTorch every way its
+     * readers save it: a safetensors header sorts classify before features, the TorchScript ends in .view, and the
+     * whole module is a pickle of the author's class.
+     */
+    @ParameterizedTest
+    @CsvSource({"bn-cnn.pth, bn-cnn", "bn-cnn.safetensors, bn-cnn", "bn-cnn-whole.pth, bn-cnn", "bn-cnn-script.pt, ",
+            "bn-cnn-trace.pt, "})
+    void theWriteupsBnCnnImportsEveryWayItIsSaved(String file, String arch) throws Exception {
+        Launcher digitlab = new Launcher(Launcher.projectRoot(), work);
+        Path fixtures = digitlab.root().resolve("src/test/resources/writeups");
+        double pytorch = new ObjectMapper().readTree(fixtures.resolve("bn-cnn.json").toFile()).get("testAccuracy").asDouble();
+        Launcher.Run imp = arch == null
+                ? digitlab.run("import", fixtures.resolve(file).toString(), "--out", "models/mine")
+                : digitlab.run("import", fixtures.resolve(file).toString(), "--arch", arch, "--out", "models/mine");
+        imp.ok();
+        assertThat(digitlab.run("evaluate", "--model", "models/mine").ok().percent("test accuracy ([\\d.]+)%"))
+                .isEqualTo(pytorch);
+    }
 }
