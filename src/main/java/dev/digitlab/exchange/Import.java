@@ -11,6 +11,7 @@ import dev.digitlab.model.Architecture;
 import dev.digitlab.model.ModelFolder;
 import dev.digitlab.model.Models;
 import dev.digitlab.model.Net;
+import dev.digitlab.model.TorchScriptCheck;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -38,9 +39,15 @@ public final class Import {
 
     /**
      * How to use the weights: the zoo architecture (null for TorchScript), the normalisation the model was trained
-     * with, the data set whose class names it predicts, and optionally the file's modules in layer order.
+     * with, the data set whose class names it predicts, optionally the file's modules in layer order, and whether a
+     * TorchScript module's code is trusted (run without checking its operators; recorded in the sidecar).
      */
-    public record Options(String architecture, Normalization normalization, Dataset dataset, List<String> keyMap) {}
+    public record Options(String architecture, Normalization normalization, Dataset dataset, List<String> keyMap,
+                          boolean trustScript) {
+        public Options(String architecture, Normalization normalization, Dataset dataset, List<String> keyMap) {
+            this(architecture, normalization, dataset, keyMap, false);
+        }
+    }
 
     /** What was imported. */
     public record Result(Format format, String architecture, int tensors, Path folder) {}
@@ -91,6 +98,11 @@ public final class Import {
             if (format == Format.TORCHSCRIPT) {
                 if (o.architecture() != null && !o.architecture().equals(Architecture.SCRIPT)) {
                     throw new DigitlabException(file + ": a TorchScript module carries its own architecture; leave out {@arch}");
+                }
+                if (o.trustScript()) {
+                    source.put(ModelFolder.TRUSTED_SCRIPT, true);
+                } else { // the probe runs the module: its code is read first
+                    TorchScriptCheck.check(file, "{@trustScript} imports it anyway, if you trust its source");
                 }
                 int side = probe(file, root);
                 Files.createDirectories(out);
