@@ -42,7 +42,15 @@ public class Main implements Runnable {
             }
             throw e;
         });
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } catch (OutOfMemoryError | StackOverflowError e) {
+            // picocli hands Errors on untouched; this is the last place they can still become one line
+            String what = e instanceof OutOfMemoryError ? "out of memory (" + e.getMessage() + ")" : "input nested too deeply for the stack";
+            System.err.println("digitlab: error: " + what + " while running '" + String.join(" ", args).replaceAll("\\s+", " ")
+                    + "'; a file it read claims more than this JVM may hold (raise -Xmx only for a file you trust)");
+            return 1;
+        }
     }
 
     /** A command line for {@code command}, reading the choice types (optimizer, schedule, ...) by their labels. */
