@@ -37,7 +37,8 @@ public class Main implements Runnable {
         }
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof DigitlabException d) {
-                cmd.getErr().println("digitlab: error: " + Flags.message(d, cmd.getCommandSpec()));
+                // one line whatever a file put into the message
+                cmd.getErr().println("digitlab: error: " + Flags.message(d, cmd.getCommandSpec()).replaceAll("[\\r\\n\\p{Cc}]+", " "));
                 return 1;
             }
             throw e;

@@ -48,9 +48,22 @@ final class Limits {
         }
     }
 
+    /** Tensor names longer than any module path; the mapping prints names in its messages. */
+    static final int NAME_CHARS = 1000;
+
+    /** A tensor's name as the file gives it: refused if it could not be printed on one line. */
+    static String name(Path file, String name) {
+        if (name.length() > NAME_CHARS || name.chars().anyMatch(Character::isISOControl)) {
+            throw new DigitlabException(file + ": a tensor name of " + name.length() + " characters "
+                    + (name.length() > NAME_CHARS ? "(at most " + NAME_CHARS + ")" : "with control characters") + ": '"
+                    + brief(name.replaceAll("\\p{Cc}", "?")) + "'");
+        }
+        return name;
+    }
+
     /** Text from a file, shortened for a one-line message. */
     static String brief(String text) {
-        String s = String.valueOf(text).replaceAll("\\s+", " ");
+        String s = String.valueOf(text).replaceAll("[\\s\\p{Cc}]+", " ");
         return s.length() <= 60 ? s : s.substring(0, 57) + "...";
     }
 }

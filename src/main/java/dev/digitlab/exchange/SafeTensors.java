@@ -71,7 +71,7 @@ public final class SafeTensors {
             List<String> names = new ArrayList<>();
             header.fieldNames().forEachRemaining(n -> {
                 if (!n.equals("__metadata__")) {
-                    names.add(n);
+                    names.add(Limits.name(file, n));
                 }
             });
             names.sort(NATURAL);

@@ -424,7 +424,7 @@ final class TorchPickle {
         private IObjectConstructor global(String module, String name) {
             String qualified = module + "." + name;
             if (!ALLOWED.contains(qualified)) {
-                throw new DigitlabException(file + ": refused: the pickle calls " + qualified
+                throw new DigitlabException(file + ": refused: the pickle calls " + Limits.brief(qualified)
                         + "; a state_dict needs only OrderedDict, torch tensors and storages");
             }
             return switch (qualified) {
@@ -507,6 +507,7 @@ final class TorchPickle {
                 throw new DigitlabException(file + ": entry " + (e.getKey() instanceof String k ? "'" + Limits.brief(k) + "'"
                         : "of type " + typeName(e.getKey())) + " holds a " + typeName(e.getValue()) + ", not a tensor; not a state_dict");
             }
+            Limits.name(file, name);
             Storage s = t.storage();
             ByteBuffer bytes = read.get(s.key());
             if (bytes == null) {

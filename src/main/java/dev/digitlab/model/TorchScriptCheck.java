@@ -118,7 +118,7 @@ public final class TorchScriptCheck {
         Set<String> defined = new HashSet<>();
         List<String> code = new ArrayList<>();
         for (String s : sources) {
-            String c = NOT_CODE.matcher(s).replaceAll(m -> m.group().startsWith("#") ? "" : "\"\"");
+            String c = withoutStrings(s);
             code.add(c);
             Matcher d = DEFINED.matcher(c);
             while (d.find()) {
@@ -134,7 +134,12 @@ public final class TorchScriptCheck {
         }
     }
 
-    /** Code libtorch compiles: {@code code/} sources (not their debug pickles). */
+    /** The source with every string literal emptied and every comment removed: neither holds code. */
+    static String withoutStrings(String source) {
+        return NOT_CODE.matcher(source).replaceAll(m -> m.group().startsWith("#") ? "" : "\"\"");
+    }
+
+        /** Code libtorch compiles: {@code code/} sources (not their debug pickles). */
     private static boolean isCode(String name) {
         return name.endsWith(".py") && (name.contains("/code/") || name.startsWith("code/"));
     }
@@ -191,7 +196,7 @@ public final class TorchScriptCheck {
     }
 
     private static String brief(String s) {
-        String one = String.valueOf(s).replaceAll("\\s+", " ");
+        String one = String.valueOf(s).replaceAll("[\\s\\p{Cc}]+", " ");
         return one.length() <= 80 ? one : one.substring(0, 77) + "...";
     }
 }

@@ -73,6 +73,14 @@ class HostileFilesTest {
         return digitlab("import", file.toString(), "--arch", "lenet5", "--out", dir.resolve("out-" + file.getFileName()).toString());
     }
 
+    @Test
+    void theJvmsStartAloneForComparison() throws Exception {
+        Outcome o = digitlab("--version");
+        System.out.printf("%-46s %5d ms  (JVM start, for comparison)%n", "digitlab --version", o.millis());
+        assertThat(o.exit()).isZero();
+        assertThat(o.err()).isEmpty();
+    }
+
     // ---- pickles -----------------------------------------------------------------------------------------------------
 
     @Test
