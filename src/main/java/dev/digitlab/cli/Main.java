@@ -49,7 +49,7 @@ public class Main implements Runnable {
             // picocli hands Errors on untouched; this is the last place they can still become one line
             String what = e instanceof OutOfMemoryError ? "out of memory (" + e.getMessage() + ")" : "input nested too deeply for the stack";
             System.err.println("digitlab: error: " + what + " while running '" + String.join(" ", args).replaceAll("\\s+", " ")
-                    + "'; a file it read claims more than this JVM may hold (raise -Xmx only for a file you trust)");
+                    + "'; the JVM's memory (-Xmx, DIGITLAB_JAVA_OPTS) is too small for it, or an input holds more than it seemed to");
             return 1;
         }
     }

@@ -94,38 +94,39 @@ public final class Import {
         source.put("sha256", sha256(file));
         source.put("importedAt", Instant.now().toString());
         Map<String, Object> training = Map.of("dataset", o.dataset().id());
-        try (NDManager root = NDManager.newBaseManager()) {
-            if (format == Format.TORCHSCRIPT) {
-                if (o.architecture() != null && !o.architecture().equals(Architecture.SCRIPT)) {
-                    throw new DigitlabException(file + ": a TorchScript module carries its own architecture; leave out {@arch}");
-                }
-                if (o.trustScript()) {
-                    source.put(ModelFolder.TRUSTED_SCRIPT, true);
-                } else { // the probe runs the module: its code is read first
-                    TorchScriptCheck.check(file, "{@trustScript} imports it anyway, if you trust its source");
-                }
+        // the file is read and checked before libtorch is loaded: a refusal costs no engine start
+        if (format == Format.TORCHSCRIPT) {
+            if (o.architecture() != null && !o.architecture().equals(Architecture.SCRIPT)) {
+                throw new DigitlabException(file + ": a TorchScript module carries its own architecture; leave out {@arch}");
+            }
+            if (o.trustScript()) {
+                source.put(ModelFolder.TRUSTED_SCRIPT, true);
+            } else { // the probe runs the module: its code is read first
+                TorchScriptCheck.check(file, "{@trustScript} imports it anyway, if you trust its source");
+            }
+            try (NDManager root = NDManager.newBaseManager()) {
                 int side = probe(file, root);
                 Files.createDirectories(out);
                 AtomicFiles.write(out.resolve(ModelFolder.SCRIPT), w -> Files.copy(file, w));
                 try (Net net = Net.script(Architecture.script(side), root, out.resolve(ModelFolder.SCRIPT))) {
                     ModelFolder.save(out, net, ModelFolder.sidecar(net, o.normalization(), classes, training, Map.of(), source));
                 }
-                return new Result(format, Architecture.SCRIPT, 0, out);
             }
-            if (o.architecture() == null) {
-                throw new DigitlabException(file + ": a state_dict holds weights only; name its architecture with {@arch}");
-            }
-            Architecture arch = Models.create(o.architecture());
-            StateDict dict = format == Format.SAFETENSORS ? SafeTensors.read(file) : TorchPickle.read(file);
-            List<float[]> values = WeightMapping.map(dict, arch, o.keyMap(), file.toString());
-            if (o.keyMap() != null) {
-                source.put("keyMap", o.keyMap());
-            }
-            try (Net net = Net.withWeights(arch, root, values)) {
-                ModelFolder.save(out, net, ModelFolder.sidecar(net, o.normalization(), classes, training, Map.of(), source));
-            }
-            return new Result(format, arch.name(), dict.tensors().size(), out);
+            return new Result(format, Architecture.SCRIPT, 0, out);
         }
+        if (o.architecture() == null) {
+            throw new DigitlabException(file + ": a state_dict holds weights only; name its architecture with {@arch}");
+        }
+        Architecture arch = Models.create(o.architecture());
+        StateDict dict = format == Format.SAFETENSORS ? SafeTensors.read(file) : TorchPickle.read(file);
+        List<float[]> values = WeightMapping.map(dict, arch, o.keyMap(), file.toString());
+        if (o.keyMap() != null) {
+            source.put("keyMap", o.keyMap());
+        }
+        try (NDManager root = NDManager.newBaseManager(); Net net = Net.withWeights(arch, root, values)) {
+            ModelFolder.save(out, net, ModelFolder.sidecar(net, o.normalization(), classes, training, Map.of(), source));
+        }
+        return new Result(format, arch.name(), dict.tensors().size(), out);
     }
 
     /** The image side a TorchScript module takes (28, or 32 as LeNet-5's), found by giving it a blank image of each. */

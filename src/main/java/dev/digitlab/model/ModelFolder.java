@@ -168,13 +168,22 @@ public final class ModelFolder {
         return s.source() != null && s.source().path(TRUSTED_SCRIPT).asBoolean(false);
     }
 
-    public static Loaded load(Path dir, NDManager manager) {
+    /**
+     * The folder's sidecar, and for an untrusted TorchScript model the check of its code: everything about a folder
+     * that needs no engine, so that callers can refuse a folder before starting libtorch.
+     */
+    public static Sidecar verify(Path dir) {
         Sidecar s = readSidecar(dir);
-        Architecture a = s.architectureOf();
-        if (a.scripted() && !trustedScript(s)) {
+        if (s.architectureOf().scripted() && !trustedScript(s)) {
             TorchScriptCheck.check(dir.resolve(SCRIPT), "the folder's sidecar does not say it was imported as trusted; "
                     + "import the module again as trusted only if you trust its source");
         }
+        return s;
+    }
+
+    public static Loaded load(Path dir, NDManager manager) {
+        Sidecar s = verify(dir);
+        Architecture a = s.architectureOf();
         Net net = a.scripted() ? Net.script(a, manager, dir.resolve(SCRIPT)) : Net.load(a, manager, dir.resolve(WEIGHTS));
         if (s.classNames().size() != Digits.CLASSES) {
             net.close();

@@ -46,14 +46,18 @@ class HostileFilesTest {
     record Outcome(int exit, List<String> err, long millis) {}
 
     static Outcome digitlab(String... args) throws Exception {
+        return digitlab("-Xmx256m", List.of(args));
+    }
+
+    static Outcome digitlab(String heap, List<String> args) throws Exception {
         long start = System.nanoTime();
         Path err = Files.createTempFile("hostile", ".err");
         try {
-            Process p = new ProcessBuilder(Child.command(List.of("-Xmx256m"), List.of(args)))
+            Process p = new ProcessBuilder(Child.command(List.of(heap), args))
                     .redirectError(err.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             if (!p.waitFor(60, TimeUnit.SECONDS)) { // a hang guard only
                 p.destroyForcibly();
-                throw new AssertionError("digitlab " + String.join(" ", args) + " still running after 60 s");
+                throw new AssertionError("digitlab " + args + " still running after 60 s");
             }
             return new Outcome(p.exitValue(), Files.readAllLines(err), (System.nanoTime() - start) / 1_000_000);
         } finally {
@@ -279,6 +283,15 @@ class HostileFilesTest {
         Files.write(longer.resolve("model.params"), cat(good, new byte[16]));
         refused("model.params, 16 bytes longer", digitlab("predict", "--model", longer.toString(), picture.toString()),
                 longer.resolve("model.params"), good.length + 16 + " bytes, but lenet5's weights take " + good.length);
+    }
+
+    @Test
+    void anOutOfMemoryErrorAnywhereIsOneLine() throws Exception {
+        // evaluate holds the 10,000 test images (31 MB of floats): more than a 24 MB heap
+        Outcome o = digitlab("-Xmx24m", List.of("evaluate", "--model", "models/lenet5"));
+        assertThat(o.err()).hasSize(1);
+        assertThat(o.exit()).isEqualTo(1);
+        assertThat(o.err().get(0)).startsWith("digitlab: error: out of memory (Java heap space) while running 'evaluate --model models/lenet5'");
     }
 
     // ---- building the files ------------------------------------------------------------------------------------------
