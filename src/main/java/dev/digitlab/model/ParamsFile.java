@@ -34,8 +34,8 @@ final class ParamsFile {
             throw new DigitlabException(file + ": no such file");
         }
         if (size != zeros.length || zeros.length != marked.length) {
-            throw new DigitlabException(file + ": " + size + " bytes, but " + arch + "'s weights take " + zeros.length
-                    + "; not " + arch + " weights");
+            throw new DigitlabException(file + ": not " + arch + " weights (" + size + " bytes; " + arch + "'s take "
+                    + zeros.length + ")");
         }
         byte[] bytes;
         try (InputStream in = Files.newInputStream(file)) {
@@ -46,8 +46,8 @@ final class ParamsFile {
         }
         for (int i = 0; i < bytes.length; i++) {
             if (zeros[i] == marked[i] && bytes[i] != zeros[i]) {
-                throw new DigitlabException(file + ": byte " + i + " is not what " + arch + "'s layout holds there "
-                        + "(a count, shape, name or length); not " + arch + " weights");
+                throw new DigitlabException(file + ": not " + arch + " weights (byte " + i + " is not what the layout "
+                        + "holds there: a count, shape, name or length)");
             }
         }
         return bytes;

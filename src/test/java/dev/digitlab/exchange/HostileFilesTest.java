@@ -277,12 +277,12 @@ class HostileFilesTest {
             ByteBuffer.wrap(bad).putInt(probe.getValue(), 0x7ffffff0);
             Files.write(folder.resolve("model.params"), bad);
             refused("model.params, " + probe.getKey() + " 0x7ffffff0", digitlab("predict", "--model", folder.toString(),
-                    picture.toString()), folder.resolve("model.params"), "is not what lenet5's layout holds there");
+                    picture.toString()), folder.resolve("model.params"), "not lenet5 weights (byte " + probe.getValue());
         }
         Path longer = copy(Path.of("models/lenet5"), dir.resolve("longer"));
         Files.write(longer.resolve("model.params"), cat(good, new byte[16]));
         refused("model.params, 16 bytes longer", digitlab("predict", "--model", longer.toString(), picture.toString()),
-                longer.resolve("model.params"), good.length + 16 + " bytes, but lenet5's weights take " + good.length);
+                longer.resolve("model.params"), "not lenet5 weights (" + (good.length + 16) + " bytes; lenet5's take " + good.length + ")");
     }
 
     @Test
