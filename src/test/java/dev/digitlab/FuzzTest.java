@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Random mutations of real IDX, CSV, PNG/JPEG and sidecar files, with a fixed seed: every case must end in a
  * valid result or a one-line DigitlabException; never another exception, an OutOfMemoryError or a hang.
  */
-class FuzzTest {
+public class FuzzTest {
     static final long SEED = 20261121;
 
     @TempDir
@@ -57,7 +57,7 @@ class FuzzTest {
         return rejected;
     }
 
-    static byte[] mutate(byte[] in, Random r) {
+    public static byte[] mutate(byte[] in, Random r) {
         byte[] b = in.clone();
         switch (r.nextInt(6)) {
             case 0 -> { // flip a few bytes

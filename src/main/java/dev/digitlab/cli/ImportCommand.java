@@ -11,10 +11,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "import", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Make a model folder from a PyTorch file: a state_dict saved by torch.save (zip or legacy format) or "
-                + "a .safetensors file, for a zoo architecture; or a TorchScript module saved by torch.jit.save, of any "
-                + "architecture. evaluate, predict, kaggle, serve (and, for state_dicts, report) then work on the folder.",
-                "Pickles are read with an allow-list: nothing in the file is executed."})
+        description = {"Make a model folder from a PyTorch file: a state_dict saved by torch.save (zip or legacy format), "
+                + "a whole module saved by torch.save(model), or a .safetensors file, for a zoo architecture; or a "
+                + "TorchScript module saved by torch.jit.save, of any architecture. evaluate, predict, kaggle, serve (and, "
+                + "for state_dicts, report) then work on the folder.",
+                "Pickles are read with an allow-list: nothing in the file is executed. A TorchScript module's code is "
+                + "checked before it runs: pure tensor operations only, unless --trust-script."})
 class ImportCommand implements Callable<Integer> {
     @Parameters(paramLabel = "FILE", description = "the .pth / .pt / .safetensors file")
     Path file;
@@ -35,9 +37,13 @@ class ImportCommand implements Callable<Integer> {
             + "e.g. features.0,features.3,classifier.0 (default: matched by kind and order)")
     List<String> keyMap;
 
+    @Option(names = "--trust-script", description = {"run a TorchScript module whose code calls more than pure tensor operations",
+            "(file access, custom operators); only for modules from a source you trust (default: refused)"})
+    boolean trustScript;
+
     @Override
     public Integer call() throws Exception {
-        Import.Result r = Import.run(file, out, new Import.Options(arch, Import.normalization(normalize), Dataset.parse(dataset), keyMap));
+        Import.Result r = Import.run(file, out, new Import.Options(arch, Import.normalization(normalize), Dataset.parse(dataset), keyMap, trustScript));
         System.out.println("imported " + r.architecture() + " from " + file + " (" + r.format().name().toLowerCase(Locale.ROOT)
                 .replace('_', '-') + (r.tensors() > 0 ? ", " + r.tensors() + " tensors" : "") + ") into " + out);
         System.out.println("next: digitlab evaluate --model " + out + "   |   digitlab serve --model " + out);

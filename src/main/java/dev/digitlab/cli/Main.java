@@ -34,12 +34,21 @@ public class Main implements Runnable {
         CommandLine cli = withPlugins();
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof DigitlabException d) {
-                cmd.getErr().println("digitlab: error: " + Flags.message(d, cmd.getCommandSpec()));
+                // one line whatever a file put into the message
+                cmd.getErr().println("digitlab: error: " + Flags.message(d, cmd.getCommandSpec()).replaceAll("[\\r\\n\\p{Cc}]+", " "));
                 return 1;
             }
             throw e;
         });
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } catch (OutOfMemoryError | StackOverflowError e) {
+            // picocli hands Errors on untouched; this is the last place they can still become one line
+            String what = e instanceof OutOfMemoryError ? "out of memory (" + e.getMessage() + ")" : "input nested too deeply for the stack";
+            System.err.println("digitlab: error: " + what + " while running '" + String.join(" ", args).replaceAll("\\s+", " ")
+                    + "'; the JVM's memory (-Xmx, DIGITLAB_JAVA_OPTS) is too small for it, or an input holds more than it seemed to");
+            return 1;
+        }
     }
 
     /** The whole command line: the core's commands and those of every module on the class path (score). */

@@ -98,6 +98,7 @@ public final class Classifier implements AutoCloseable {
     /** The average of the models in {@code folders} (one folder: that model). */
     public Classifier(List<Path> folders, boolean tta) {
         this.tta = tta;
+        folders.forEach(ModelFolder::verify); // a bad folder is refused before libtorch starts
         this.manager = NDManager.newBaseManager();
         try {
             for (Path m : folders) {

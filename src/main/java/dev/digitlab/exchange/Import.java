@@ -11,6 +11,7 @@ import dev.digitlab.model.Architecture;
 import dev.digitlab.model.ModelFolder;
 import dev.digitlab.model.Models;
 import dev.digitlab.model.Net;
+import dev.digitlab.model.TorchScriptCheck;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -38,9 +39,15 @@ public final class Import {
 
     /**
      * How to use the weights: the zoo architecture (null for TorchScript), the normalisation the model was trained
-     * with, the data set whose class names it predicts, and optionally the file's modules in layer order.
+     * with, the data set whose class names it predicts, optionally the file's modules in layer order, and whether a
+     * TorchScript module's code is trusted (run without checking its operators; recorded in the sidecar).
      */
-    public record Options(String architecture, Normalization normalization, Dataset dataset, List<String> keyMap) {}
+    public record Options(String architecture, Normalization normalization, Dataset dataset, List<String> keyMap,
+                          boolean trustScript) {
+        public Options(String architecture, Normalization normalization, Dataset dataset, List<String> keyMap) {
+            this(architecture, normalization, dataset, keyMap, false);
+        }
+    }
 
     /** What was imported. */
     public record Result(Format format, String architecture, int tensors, Path folder) {}
@@ -87,33 +94,39 @@ public final class Import {
         source.put("sha256", sha256(file));
         source.put("importedAt", Instant.now().toString());
         Map<String, Object> training = Map.of("dataset", o.dataset().id());
-        try (NDManager root = NDManager.newBaseManager()) {
-            if (format == Format.TORCHSCRIPT) {
-                if (o.architecture() != null && !o.architecture().equals(Architecture.SCRIPT)) {
-                    throw new DigitlabException(file + ": a TorchScript module carries its own architecture; leave out {@arch}");
-                }
+        // the file is read and checked before libtorch is loaded: a refusal costs no engine start
+        if (format == Format.TORCHSCRIPT) {
+            if (o.architecture() != null && !o.architecture().equals(Architecture.SCRIPT)) {
+                throw new DigitlabException(file + ": a TorchScript module carries its own architecture; leave out {@arch}");
+            }
+            if (o.trustScript()) {
+                source.put(ModelFolder.TRUSTED_SCRIPT, true);
+            } else { // the probe runs the module: its code is read first
+                TorchScriptCheck.check(file, "{@trustScript} imports it anyway, if you trust its source");
+            }
+            try (NDManager root = NDManager.newBaseManager()) {
                 int side = probe(file, root);
                 Files.createDirectories(out);
                 AtomicFiles.write(out.resolve(ModelFolder.SCRIPT), w -> Files.copy(file, w));
                 try (Net net = Net.script(Architecture.script(side), root, out.resolve(ModelFolder.SCRIPT))) {
                     ModelFolder.save(out, net, ModelFolder.sidecar(net, o.normalization(), classes, training, Map.of(), source));
                 }
-                return new Result(format, Architecture.SCRIPT, 0, out);
             }
-            if (o.architecture() == null) {
-                throw new DigitlabException(file + ": a state_dict holds weights only; name its architecture with {@arch}");
-            }
-            Architecture arch = Models.create(o.architecture());
-            StateDict dict = format == Format.SAFETENSORS ? SafeTensors.read(file) : TorchPickle.read(file);
-            List<float[]> values = WeightMapping.map(dict, arch, o.keyMap(), file.toString());
-            if (o.keyMap() != null) {
-                source.put("keyMap", o.keyMap());
-            }
-            try (Net net = Net.withWeights(arch, root, values)) {
-                ModelFolder.save(out, net, ModelFolder.sidecar(net, o.normalization(), classes, training, Map.of(), source));
-            }
-            return new Result(format, arch.name(), dict.tensors().size(), out);
+            return new Result(format, Architecture.SCRIPT, 0, out);
         }
+        if (o.architecture() == null) {
+            throw new DigitlabException(file + ": a state_dict holds weights only; name its architecture with {@arch}");
+        }
+        Architecture arch = Models.create(o.architecture());
+        StateDict dict = format == Format.SAFETENSORS ? SafeTensors.read(file) : TorchPickle.read(file);
+        List<float[]> values = WeightMapping.map(dict, arch, o.keyMap(), file.toString());
+        if (o.keyMap() != null) {
+            source.put("keyMap", o.keyMap());
+        }
+        try (NDManager root = NDManager.newBaseManager(); Net net = Net.withWeights(arch, root, values)) {
+            ModelFolder.save(out, net, ModelFolder.sidecar(net, o.normalization(), classes, training, Map.of(), source));
+        }
+        return new Result(format, arch.name(), dict.tensors().size(), out);
     }
 
     /** The image side a TorchScript module takes (28, or 32 as LeNet-5's), found by giving it a blank image of each. */

@@ -7,7 +7,6 @@ import dev.digitlab.AtomicFiles;
 import dev.digitlab.DigitlabException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -58,16 +57,21 @@ public final class SafeTensors {
             try {
                 header = JSON.readTree(new String(in.readNBytes((int) headerSize), StandardCharsets.UTF_8));
             } catch (IOException e) {
-                throw new DigitlabException(file + ": safetensors header is not JSON (" + e.getMessage().lines().findFirst().orElse("") + ")");
+                throw new DigitlabException(file + ": safetensors header is not JSON (" + Limits.brief(e.getMessage().lines().findFirst().orElse("")) + ")");
             }
             if (header == null || !header.isObject()) {
                 throw new DigitlabException(file + ": safetensors header is not a JSON object");
             }
             long data = size - 8 - headerSize;
+            if (data > Limits.STORAGE_BYTES) {
+                throw new DigitlabException(file + ": " + data + " bytes of tensor data, more than digitlab reads from one file ("
+                        + Limits.STORAGE_BYTES + ")");
+            }
+            Limits limits = new Limits(file);
             List<String> names = new ArrayList<>();
             header.fieldNames().forEachRemaining(n -> {
                 if (!n.equals("__metadata__")) {
-                    names.add(n);
+                    names.add(Limits.name(file, n));
                 }
             });
             names.sort(NATURAL);
@@ -78,23 +82,28 @@ public final class SafeTensors {
                 String dtype = t.path("dtype").asText();
                 JsonNode offsets = t.path("data_offsets");
                 if (!WIDTHS.containsKey(dtype) || !t.path("shape").isArray() || !offsets.isArray() || offsets.size() != 2) {
-                    throw new DigitlabException(file + ": tensor " + name + " has no valid dtype, shape or data_offsets");
+                    throw new DigitlabException(file + ": tensor " + Limits.brief(name) + " has no valid dtype, shape or data_offsets");
+                }
+                if (t.get("shape").size() > Limits.DIMENSIONS) {
+                    throw new DigitlabException(file + ": tensor " + Limits.brief(name) + " has " + t.get("shape").size() + " dimensions");
                 }
                 long[] shape = new long[t.get("shape").size()];
                 long count = 1;
                 for (int i = 0; i < shape.length; i++) {
                     shape[i] = t.get("shape").get(i).asLong(-1);
                     if (shape[i] < 0) {
-                        throw new DigitlabException(file + ": tensor " + name + " has a negative dimension");
+                        throw new DigitlabException(file + ": tensor " + Limits.brief(name) + " has a negative dimension");
                     }
                     count = Math.multiplyExact(count, shape[i]);
                 }
                 long begin = offsets.get(0).asLong(-1);
                 long end = offsets.get(1).asLong(-1);
                 if (begin < 0 || end < begin || end > data || end - begin != Math.multiplyExact(count, (long) WIDTHS.get(dtype))) {
-                    throw new DigitlabException(file + ": tensor " + name + " claims bytes " + begin + "-" + end + " for "
+                    throw new DigitlabException(file + ": tensor " + Limits.brief(name) + " claims bytes " + begin + "-" + end + " for "
                             + count + " " + dtype + " values, but the file holds " + data + " bytes of data");
                 }
+                // ranges may overlap: each tensor is made on its own, so the sum is what counts
+                limits.elements("tensor " + name, count);
                 ranges.add(new Range(name, dtype, shape, begin, end));
             }
             byte[] bytes = in.readNBytes((int) Math.min(data, Integer.MAX_VALUE - 8));
@@ -182,7 +191,7 @@ public final class SafeTensors {
             String p = x.next();
             String q = y.next();
             boolean numbers = Character.isDigit(p.charAt(0)) && Character.isDigit(q.charAt(0));
-            int c = numbers ? new BigInteger(p).compareTo(new BigInteger(q)) : p.compareTo(q);
+            int c = numbers ? compareDigits(p, q) : p.compareTo(q);
             if (c != 0) {
                 return c;
             }
@@ -190,7 +199,14 @@ public final class SafeTensors {
         return Boolean.compare(x.hasNext(), y.hasNext());
     };
 
-    private static List<String> pieces(String s) {
+    /** Runs of digits as numbers, in linear time (a header's names may hold millions of digits). */
+    private static int compareDigits(String p, String q) {
+        String a = p.replaceFirst("^0+(?=.)", "");
+        String b = q.replaceFirst("^0+(?=.)", "");
+        return a.length() != b.length() ? Integer.compare(a.length(), b.length()) : a.compareTo(b);
+    }
+
+        private static List<String> pieces(String s) {
         List<String> out = new ArrayList<>();
         Matcher m = Pattern.compile("\\d+|\\D+").matcher(s);
         while (m.find()) {

@@ -28,8 +28,14 @@ public final class Architecture {
     /** The name a TorchScript model goes by: libtorch runs it whole, digitlab sees no layers in it. */
     public static final String SCRIPT = "torchscript";
 
+    /** The image sides a TorchScript module may take: MNIST's 28, or 32 as LeNet-5's padded input. */
+    public static final List<Integer> SCRIPT_SIDES = List.of(Digits.SIDE, Digits.SIDE + 4);
+
     /** A TorchScript module taking {@code inputSize} x {@code inputSize} images. */
     public static Architecture script(int inputSize) {
+        if (!SCRIPT_SIDES.contains(inputSize)) {
+            throw new IllegalArgumentException("a TorchScript model takes " + SCRIPT_SIDES + " images, not " + inputSize);
+        }
         return new Architecture(SCRIPT, inputSize);
     }
 

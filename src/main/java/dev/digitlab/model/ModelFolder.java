@@ -18,7 +18,9 @@ import java.util.List;
 /**
  * A saved model: {@code model.params} (weights) and {@code model.json} (the sidecar). The sidecar says everything
  * needed to use the weights (architecture, input size, normalisation, class names), how they were trained, and
- * how well they did, so evaluate, predict and serve need nothing else. Loading reads data only; it runs nothing.
+ * how well they did, so evaluate, predict and serve need nothing else. Loading a zoo model reads data only. A
+ * TorchScript model is a program libtorch runs: its code is checked against {@link TorchScriptCheck}'s operators on every
+ * load (the file may have been swapped since the import), unless the import recorded that the user trusted it.
  */
 public final class ModelFolder {
     public static final String WEIGHTS = "model.params";
@@ -26,6 +28,8 @@ public final class ModelFolder {
     public static final String SCRIPT = "model.pt";
     public static final String SIDECAR = "model.json";
     public static final int FORMAT = 1;
+    /** The {@code source} entry that records a TorchScript module imported as trusted: its code is not checked. */
+    public static final String TRUSTED_SCRIPT = "trustedScript";
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /**
@@ -147,6 +151,10 @@ public final class ModelFolder {
         if (!(s.std() > 0) || !Double.isFinite(s.mean())) {
             throw new DigitlabException(file + ": sidecar normalization mean/std " + s.mean() + "/" + s.std() + " is not usable");
         }
+        if (Architecture.SCRIPT.equals(s.architecture()) && !Architecture.SCRIPT_SIDES.contains(s.inputSize())) {
+            throw new DigitlabException(file + ": inputSize " + s.inputSize() + " is not one a TorchScript model takes "
+                    + Architecture.SCRIPT_SIDES);
+        }
         Architecture a = s.architectureOf();
         if (a.inputSize() != s.inputSize()) {
             throw new DigitlabException(file + ": input size " + s.inputSize() + " does not fit " + a.name()
@@ -155,8 +163,26 @@ public final class ModelFolder {
         return s;
     }
 
-    public static Loaded load(Path dir, NDManager manager) {
+    /** Whether the import recorded that the user trusted the TorchScript module's code. */
+    public static boolean trustedScript(Sidecar s) {
+        return s.source() != null && s.source().path(TRUSTED_SCRIPT).asBoolean(false);
+    }
+
+    /**
+     * The folder's sidecar, and for an untrusted TorchScript model the check of its code: everything about a folder
+     * that needs no engine, so that callers can refuse a folder before starting libtorch.
+     */
+    public static Sidecar verify(Path dir) {
         Sidecar s = readSidecar(dir);
+        if (s.architectureOf().scripted() && !trustedScript(s)) {
+            TorchScriptCheck.check(dir.resolve(SCRIPT), "the folder's sidecar does not say it was imported as trusted; "
+                    + "import the module again as trusted only if you trust its source");
+        }
+        return s;
+    }
+
+    public static Loaded load(Path dir, NDManager manager) {
+        Sidecar s = verify(dir);
         Architecture a = s.architectureOf();
         Net net = a.scripted() ? Net.script(a, manager, dir.resolve(SCRIPT)) : Net.load(a, manager, dir.resolve(WEIGHTS));
         if (s.classNames().size() != Digits.CLASSES) {

@@ -19,7 +19,6 @@ import ai.djl.training.initializer.Initializer;
 import ai.djl.util.Pair;
 import dev.digitlab.AtomicFiles;
 import dev.digitlab.DigitlabException;
-import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -77,11 +76,14 @@ public final class Net implements AutoCloseable {
     public static Net load(Architecture architecture, NDManager parent, Path file) {
         Net net = initialised(architecture, parent);
         List<Shape> expected = net.parameterShapes();
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
+        try (InputStream in = new ByteArrayInputStream(ParamsFile.read(net, file))) {
             net.block.loadParameters(net.manager, new DataInputStream(in));
             if (in.read() != -1) {
                 throw new IOException("unexpected bytes after the last parameter");
             }
+        } catch (DigitlabException e) {
+            net.close();
+            throw e;
         } catch (NoSuchFileException e) {
             net.close();
             throw new DigitlabException(file + ": no such file");

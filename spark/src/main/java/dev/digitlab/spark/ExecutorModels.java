@@ -14,8 +14,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -32,11 +34,18 @@ import org.apache.spark.broadcast.Broadcast;
  * the bytes (SparkContext.addFile refuses local folders on a cluster, and Spark 4 keeps a session's added files apart
  * from SparkFiles' root, so a broadcast is the one way that works the same on every cluster manager). Each executor JVM
  * unpacks the zip into a temporary folder on the first task that needs it; every later task and partition in that JVM
- * shares the loaded Classifier (tasks in local mode are threads of one JVM, and a Classifier may be shared).
+ * shares the loaded Classifier (tasks in local mode are threads of one JVM, and a Classifier may be shared). The
+ * unpacked folders are deleted, contents and all, when the JVM exits ({@code deleteOnExit} skips a folder that is not
+ * empty, so executors used to leave one per model behind in their temporary directory).
  */
 final class ExecutorModels {
     private static final Map<String, Classifier> LOADED = new ConcurrentHashMap<>();
     private static final AtomicInteger LOADS = new AtomicInteger();
+    private static final Set<Path> UNPACKED = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(ExecutorModels::deleteUnpacked, "digitlab-unpacked-models"));
+    }
 
     private ExecutorModels() {}
 
@@ -65,11 +74,17 @@ final class ExecutorModels {
         TaskContext task = TaskContext.get();
         threads(task == null ? 1 : Math.max(1, task.cpus()));
         return LOADED.computeIfAbsent(model.key(), k -> {
+            Path into = null;
             try {
                 LOADS.incrementAndGet();
-                return Classifier.load(unzip(model.zip().value(), Files.createTempDirectory("digitlab-" + k)));
+                into = Files.createTempDirectory("digitlab-" + k);
+                return Classifier.load(unzip(model.zip().value(), into));
             } catch (IOException e) {
+                deleteTree(into);
                 throw new UncheckedIOException(e);
+            } catch (RuntimeException e) { // a model refused here is not kept for the JVM's lifetime
+                deleteTree(into);
+                throw e;
             }
         });
     }
@@ -81,6 +96,7 @@ final class ExecutorModels {
 
     /** Unpacks into {@code into}; an entry that would land outside it is refused. */
     static Path unzip(byte[] zip, Path into) throws IOException {
+        UNPACKED.add(into);
         try (ZipInputStream z = new ZipInputStream(new ByteArrayInputStream(zip))) {
             for (ZipEntry e; (e = z.getNextEntry()) != null; ) {
                 Path target = into.resolve(e.getName()).normalize();
@@ -96,8 +112,26 @@ final class ExecutorModels {
                 }
             }
         }
-        into.toFile().deleteOnExit();
         return into;
+    }
+
+    /** Deletes every folder this JVM unpacked (the shutdown hook; tests call it directly). */
+    static void deleteUnpacked() {
+        UNPACKED.forEach(ExecutorModels::deleteTree);
+    }
+
+    private static void deleteTree(Path root) {
+        if (root == null || !Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> all = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) all.sorted(Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
+            }
+            UNPACKED.remove(root);
+        } catch (IOException | UncheckedIOException e) {
+            // at exit, nothing is left to report to; a folder that cannot be deleted stays, as before
+        }
     }
 
     private static byte[] sha256(byte[] b) {

@@ -1,0 +1,62 @@
+package dev.digitlab.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.digitlab.DigitlabException;
+import java.nio.file.Path;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The operator check on real exports (interop/torchscript_fixtures.py) and on code written to slip past it. */
+class TorchScriptCheckTest {
+    static final Path FIXTURES = Path.of("src/test/resources/interop");
+
+    @ParameterizedTest
+    @ValueSource(strings = {"lenet5-script.pt", "script-cnn-traced.pt", "script-cnn-scripted.pt"})
+    void realExportsOfCnnsPass(String file) {
+        TorchScriptCheck.check(FIXTURES.resolve(file), "advice");
+    }
+
+    @Test
+    void aModuleThatMapsAFileIsRefusedByName() {
+        Path file = FIXTURES.resolve("script-writes-file.pt");
+        assertThatThrownBy(() -> TorchScriptCheck.check(file, "advice")).isInstanceOf(DigitlabException.class)
+                .hasMessage(file + ": refused: the module calls torch.from_file, which is not a pure tensor operation; advice");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "_0 = torch.from_file(path, True, 64)                      | torch.from_file",
+            "_0 = torch.save(x, \"/tmp/f\")                           | torch.save",
+            "f = torch.from_file                                       | torch.from_file",
+            "_0 = ops.myns.write(x)                                    | ops.myns.write",
+            "_0 = torch.ops.aten.from_file(p, True, 1)                 | torch.ops.aten.from_file",
+            "w = __torch__.torch.classes.io.Writer(p)                  | __torch__.torch.classes.io.Writer",
+            "_0 = (t).set_(s)                                          | .set_",
+            "_0 = t.storage()                                          | t.storage",
+            "_0 = open(\"/etc/passwd\")                               | open",
+            "m = torch                                                 | torch",
+            "_0 = (t).unknown_method(1)                                | .unknown_method",
+    })
+    void callsOutsideTheListAreNamed(String code, String named) {
+        assertThat(TorchScriptCheck.firstRefused(code, Set.of("forward"))).isEqualTo(named);
+    }
+
+    @Test
+    void stringsCommentsAndTheArchivesOwnCodeAreNotCalls() {
+        String code = """
+                def forward(self, x: Tensor) -> Tensor:
+                  # torch.from_file(path) in a comment
+                  _0 = torch.format("torch.save({})", 1)
+                  _1 = __torch__.torch.nn.functional.relu(x, False, )
+                  fc = self.fc
+                  return (fc).forward(torch.flatten(_1, 1), )
+                """;
+        assertThat(TorchScriptCheck.firstRefused(TorchScriptCheck.withoutStrings(code), Set.of("forward"))).isNull();
+        assertThat(TorchScriptCheck.firstRefused(code, Set.of("forward"))).isEqualTo("torch.from_file");
+    }
+}
