@@ -1,5 +1,6 @@
 package dev.digitlab.model;
 
+import ai.djl.pytorch.jni.JniUtils;
 import dev.digitlab.DigitlabException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,10 +23,20 @@ final class ParamsFile {
 
     /** The file's bytes, once they were found to fit {@code fresh}'s layout (its weights are overwritten). */
     static byte[] read(Net fresh, Path file) throws IOException {
-        fresh.block().getParameters().values().forEach(p -> p.getArray().muli(0));
-        byte[] zeros = fresh.parameterBytes();
-        fresh.block().getParameters().values().forEach(p -> p.getArray().addi(MARK));
-        byte[] marked = fresh.parameterBytes();
+        // in-place writes to parameters that require gradients are refused while autograd records, and loading a
+        // TorchScript module (or a gradient elsewhere in the JVM) may have left recording on
+        boolean recording = JniUtils.isGradMode();
+        byte[] zeros;
+        byte[] marked;
+        JniUtils.setGradMode(false);
+        try {
+            fresh.block().getParameters().values().forEach(p -> p.getArray().muli(0));
+            zeros = fresh.parameterBytes();
+            fresh.block().getParameters().values().forEach(p -> p.getArray().addi(MARK));
+            marked = fresh.parameterBytes();
+        } finally {
+            JniUtils.setGradMode(recording);
+        }
         String arch = fresh.architecture().name();
         long size;
         try {

@@ -47,4 +47,17 @@ class LibTorchTest {
         assertThat(ops).as("the profile recorded the passes").contains("aten::thnn_conv2d");
         assertThat(ops).noneMatch(op -> op.contains("nnpack"));
     }
+
+    @Test
+    void weightsLoadWhileAutogradRecordsAndRecordingIsLeftAsItWas() {
+        // loading a TorchScript module, or a gradient elsewhere in a server, can leave recording on
+        boolean before = JniUtils.isGradMode();
+        JniUtils.setGradMode(true);
+        try (NDManager m = NDManager.newBaseManager(); ModelFolder.Loaded best = ModelFolder.load(Path.of("models/best"), m)) {
+            assertThat(best.net().parameterShapes()).isNotEmpty();
+            assertThat(JniUtils.isGradMode()).isTrue();
+        } finally {
+            JniUtils.setGradMode(before);
+        }
+    }
 }
