@@ -51,13 +51,15 @@ class LibTorchTest {
     @Test
     void weightsLoadWhileAutogradRecordsAndRecordingIsLeftAsItWas() {
         // loading a TorchScript module, or a gradient elsewhere in a server, can leave recording on
-        boolean before = JniUtils.isGradMode();
-        JniUtils.setGradMode(true);
-        try (NDManager m = NDManager.newBaseManager(); ModelFolder.Loaded best = ModelFolder.load(Path.of("models/best"), m)) {
-            assertThat(best.net().parameterShapes()).isNotEmpty();
-            assertThat(JniUtils.isGradMode()).isTrue();
-        } finally {
-            JniUtils.setGradMode(before);
+        try (NDManager m = NDManager.newBaseManager()) {
+            boolean before = JniUtils.isGradMode();
+            JniUtils.setGradMode(true);
+            try (ModelFolder.Loaded best = ModelFolder.load(Path.of("models/best"), m)) {
+                assertThat(best.net().parameterShapes()).isNotEmpty();
+                assertThat(JniUtils.isGradMode()).isTrue();
+            } finally {
+                JniUtils.setGradMode(before);
+            }
         }
     }
 }
