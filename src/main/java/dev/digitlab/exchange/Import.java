@@ -39,7 +39,7 @@ public final class Import {
 
     /**
      * How to use the weights: the zoo architecture (null for TorchScript), the normalisation the model was trained
-     * with, the data set whose class names it predicts, optionally the file's modules in layer order, and whether a
+     * with (null: what the file records, else MNIST's), the data set whose class names it predicts, optionally the file's modules in layer order, and whether a
      * TorchScript module's code is trusted (run without checking its operators; recorded in the sidecar).
      */
     public record Options(String architecture, Normalization normalization, Dataset dataset, List<String> keyMap,
@@ -109,7 +109,8 @@ public final class Import {
                 Files.createDirectories(out);
                 AtomicFiles.write(out.resolve(ModelFolder.SCRIPT), w -> Files.copy(file, w));
                 try (Net net = Net.script(Architecture.script(side), root, out.resolve(ModelFolder.SCRIPT))) {
-                    ModelFolder.save(out, net, ModelFolder.sidecar(net, o.normalization(), classes, training, Map.of(), source));
+                    ModelFolder.save(out, net, ModelFolder.sidecar(net, o.normalization() != null ? o.normalization()
+                            : MNIST, classes, training, Map.of(), source));
                 }
             }
             return new Result(format, Architecture.SCRIPT, 0, out);
@@ -120,13 +121,32 @@ public final class Import {
         Architecture arch = Models.create(o.architecture());
         StateDict dict = format == Format.SAFETENSORS ? SafeTensors.read(file) : TorchPickle.read(file);
         List<float[]> values = WeightMapping.map(dict, arch, o.keyMap(), file.toString());
+        Normalization norm = o.normalization() != null ? o.normalization() : fileNormalization(dict, file);
         if (o.keyMap() != null) {
             source.put("keyMap", o.keyMap());
         }
         try (NDManager root = NDManager.newBaseManager(); Net net = Net.withWeights(arch, root, values)) {
-            ModelFolder.save(out, net, ModelFolder.sidecar(net, o.normalization(), classes, training, Map.of(), source));
+            ModelFolder.save(out, net, ModelFolder.sidecar(net, norm, classes, training, Map.of(), source));
         }
         return new Result(format, arch.name(), dict.tensors().size(), out);
+    }
+
+    private static final Normalization MNIST = normalization("mnist");
+
+    /**
+     * The normalisation a file records (digitlab's own PyTorch export writes it into the safetensors header), else
+     * MNIST's published statistics, which most MNIST models are trained with.
+     */
+    private static Normalization fileNormalization(StateDict dict, Path file) {
+        String recorded = dict.metadata().get(StateDict.NORMALIZE);
+        if (recorded == null) {
+            return MNIST;
+        }
+        try {
+            return normalization(recorded);
+        } catch (BadSetting e) {
+            throw new DigitlabException(file + ": its header's " + StateDict.NORMALIZE + " " + e.problem());
+        }
     }
 
     /** The image side a TorchScript module takes (28, or 32 as LeNet-5's), found by giving it a blank image of each. */

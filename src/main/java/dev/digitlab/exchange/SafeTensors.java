@@ -129,7 +129,16 @@ public final class SafeTensors {
                     tensors.put(r.name, new Tensor(dtype, r.shape, null, null));
                 }
             }
-            return new StateDict(tensors, "safetensors");
+            Map<String, String> metadata = new LinkedHashMap<>();
+            JsonNode meta = header.get("__metadata__");
+            if (meta != null && meta.isObject()) {
+                meta.fields().forEachRemaining(e -> {
+                    if (e.getValue().isTextual()) {
+                        metadata.put(Limits.brief(e.getKey()), Limits.brief(e.getValue().asText()));
+                    }
+                });
+            }
+            return new StateDict(tensors, "safetensors", metadata);
         } catch (IOException e) {
             throw new DigitlabException(file + ": cannot read (" + e.getMessage() + ")");
         } catch (ArithmeticException e) {

@@ -3,8 +3,18 @@ package dev.digitlab.exchange;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Named tensors in the order the file holds them, as PyTorch's {@code state_dict()} keeps them. */
-public record StateDict(LinkedHashMap<String, Tensor> tensors, String format) {
+/**
+ * Named tensors in the order the file holds them, and the file's string metadata (a safetensors header's
+ * {@code __metadata__}; none for a pickle).
+ */
+public record StateDict(LinkedHashMap<String, Tensor> tensors, String format, Map<String, String> metadata) {
+
+    /** What digitlab's PyTorch export records of the normalisation its model was trained with ({@code MEAN,STD}). */
+    public static final String NORMALIZE = "digitlab.normalize";
+
+    public StateDict(LinkedHashMap<String, Tensor> tensors, String format) {
+        this(tensors, format, Map.of());
+    }
 
     public Map<String, Tensor> asMap() {
         return tensors;

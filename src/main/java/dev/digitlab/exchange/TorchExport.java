@@ -66,7 +66,7 @@ public final class TorchExport {
                 }
             }
             SafeTensors.write(out.resolve(WEIGHTS), tensors, Map.of("format", "pt", "producer", "digitlab " + Version.VERSION,
-                    "architecture", arch.name()));
+                    "architecture", arch.name(), StateDict.NORMALIZE, m.sidecar().norm().mean() + "," + m.sidecar().norm().std()));
             AtomicFiles.writeString(out.resolve(MODULE), source(arch, m.sidecar(), lines));
         }
     }
