@@ -77,6 +77,8 @@ public final class TorchScriptCheck {
             "\"\"\"(?s:.*?)\"\"\"|'''(?s:.*?)'''|\"(?:\\\\.|[^\"\\\\\\n])*\"|'(?:\\\\.|[^'\\\\\\n])*'|#[^\\n]*");
     private static final Pattern REFERENCE = Pattern.compile(
             "(?<![\\w.])(def\\s+|class\\s+)?([A-Za-z_]\\w*(?:\\s*\\.\\s*[A-Za-z_]\\w*)*)(\\s*\\()?|[)\\]]\\s*\\.\\s*([A-Za-z_]\\w*)\\s*\\(");
+    /** getattr's arguments once strings are emptied: an object by its name, and a constant attribute name. */
+    private static final Pattern ATTRIBUTE = Pattern.compile("\\s*([A-Za-z_]\\w*)\\s*,\\s*\"\"\\s*\\)");
     private static final Pattern DEFINED = Pattern.compile("(?m)(?:def|class)\\s+([A-Za-z_]\\w*)|^\\s*([A-Za-z_]\\w*)\\s*(?::[^=\\n]*)?=(?!=)");
 
     private TorchScriptCheck() {}
@@ -173,6 +175,10 @@ public final class TorchScriptCheck {
                     if (parts.length > 1) { // attribute access (self.fc, x.shape): a call of it must be defined here
                         String method = parts[parts.length - 1];
                         yield call && (!defined.contains(method) || STORAGE_METHODS.contains(method)) ? name : null;
+                    }
+                    if (call && name.equals("getattr")) { // getattr(self, "0"): a Sequential's numbered child, no call
+                        Matcher a = ATTRIBUTE.matcher(code).region(m.end(), code.length());
+                        yield a.lookingAt() && !Set.of("torch", "ops", "__torch__").contains(a.group(1)) ? null : name;
                     }
                     yield !call || BUILTINS.contains(name) || defined.contains(name) ? null : name;
                 }

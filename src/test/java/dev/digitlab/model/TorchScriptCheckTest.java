@@ -41,6 +41,8 @@ class TorchScriptCheckTest {
             "_0 = open(\"/etc/passwd\")                               | open",
             "m = torch                                                 | torch",
             "_0 = (t).unknown_method(1)                                | .unknown_method",
+            "f = getattr(torch, \"\")                                 | getattr",
+            "f = getattr(self, name)                                   | getattr",
     })
     void callsOutsideTheListAreNamed(String code, String named) {
         assertThat(TorchScriptCheck.firstRefused(code, Set.of("forward"))).isEqualTo(named);
@@ -54,6 +56,7 @@ class TorchScriptCheckTest {
                   _0 = torch.format("torch.save({})", 1)
                   _1 = __torch__.torch.nn.functional.relu(x, False, )
                   fc = self.fc
+                  _2 = getattr(self, "0")
                   return (fc).forward(torch.flatten(_1, 1), )
                 """;
         assertThat(TorchScriptCheck.firstRefused(TorchScriptCheck.withoutStrings(code), Set.of("forward"))).isNull();
