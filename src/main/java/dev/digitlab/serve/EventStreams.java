@@ -105,8 +105,8 @@ final class EventStreams implements AutoCloseable {
             boolean more;
             try {
                 more = !client.terminated() && step();
-            } catch (IOException | RuntimeException e) {
-                more = false;
+            } catch (Exception | OutOfMemoryError e) {
+                more = false; // a stream that cannot go on must still give its place back
             }
             if (!more) {
                 client.close();
