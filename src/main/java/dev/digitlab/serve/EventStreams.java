@@ -8,12 +8,18 @@ import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -21,12 +27,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Training runs' event files sent as server-sent events, as they grow. Every stream is polled by the same two
  * threads, whatever the number of clients; a client that is gone is only noticed when a write to it fails, so each
  * stream gets a comment line when it has been quiet for {@link #HEARTBEAT_MS}. A stream ends after the run's
- * {@code finish} line (with an {@code end} event), when its client goes, or when the server stops. At most
+ * {@code finish} line (with an {@code end} event), when its client goes, or when the server stops (after sending
+ * what the file gained since the last look). At most
  * {@code max} streams are open at once; beyond that a request is answered 503.
  */
 final class EventStreams implements AutoCloseable {
     static final long POLL_MS = 250;
     static final long HEARTBEAT_MS = 5_000;
+    static final long DRAIN_MS = 2_000;
 
     private final int max;
     private final AtomicInteger open = new AtomicInteger();
@@ -39,10 +47,6 @@ final class EventStreams implements AutoCloseable {
 
     EventStreams(int max) {
         this.max = max;
-    }
-
-    int open() {
-        return open.get();
     }
 
     /** Answers {@code ctx} with the lines of {@code file} as they come; the request stays open, holding no thread. */
@@ -69,15 +73,42 @@ final class EventStreams implements AutoCloseable {
         streams.add(s);
         s.client.onClose(s::ended);
         s.client.keepAlive();
-        s.task = timer.scheduleWithFixedDelay(s::poll, 0, POLL_MS, TimeUnit.MILLISECONDS);
+        try {
+            s.task = timer.scheduleWithFixedDelay(s::poll, 0, POLL_MS, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            s.client.close(); // the server is stopping
+        }
     }
 
+    /**
+     * Sends each stream what its file gained since the last look (a training process stops its dashboard right after
+     * writing its last line), then ends them all; a client too slow to take it within {@link #DRAIN_MS} is cut off.
+     */
     @Override
     public void close() {
+        List<Future<?>> drains = new ArrayList<>();
+        for (Stream s : streams) {
+            try {
+                drains.add(timer.submit(s::drain));
+            } catch (RejectedExecutionException e) {
+                break; // closed before
+            }
+        }
+        long deadline = System.nanoTime() + DRAIN_MS * 1_000_000;
+        for (Future<?> f : drains) {
+            try {
+                f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (ExecutionException | TimeoutException e) {
+                // cut off below
+            }
+        }
+        timer.shutdownNow();
         for (Stream s : streams) {
             s.client.close();
         }
-        timer.shutdownNow();
     }
 
     private static final class StreamEnded extends RuntimeException {
@@ -101,7 +132,7 @@ final class EventStreams implements AutoCloseable {
         }
 
         /** One look at the file; throwing ends the schedule (that is how a periodic task stops itself). */
-        void poll() {
+        synchronized void poll() {
             boolean more;
             try {
                 more = !client.terminated() && step();
@@ -113,6 +144,19 @@ final class EventStreams implements AutoCloseable {
                 ended();
                 throw new StreamEnded();
             }
+        }
+
+        /** The last look, when the server stops. */
+        synchronized void drain() {
+            try {
+                if (!done.get() && !client.terminated()) {
+                    step();
+                }
+            } catch (Exception e) {
+                // ending anyway
+            }
+            client.close();
+            ended();
         }
 
         /** Sends what was added to the file, or a heartbeat; false once the run finished. */

@@ -110,17 +110,27 @@ class EventStreamAbuseTest {
         }
     }
 
+    /** As {@code train --dashboard} does: the last line is written, and the server stops at once. */
     @Test
-    void stoppingTheServerEndsItsStreams() throws Exception {
+    void stoppingTheServerSendsTheLastLinesThenEndsItsStreams() throws Exception {
+        Path events = Files.createDirectories(runs.resolve("closing")).resolve("events.jsonl");
+        Files.writeString(events, "{\"type\":\"start\"}\n");
         Server other = new Server(new ModelPool(List.of(Path.of("models", "lenet5")), 1), tmp.resolve("g.csv"), runs)
                 .start("127.0.0.1", 0);
-        try (Socket s = stream(other.port(), "quiet")) {
+        try (Socket s = stream(other.port(), "closing")) {
             assertThat(statusLine(s)).isEqualTo("HTTP/1.1 200 OK");
+            String line = "";
+            for (int i = 0; i < 20 && !line.equals("data: {\"type\":\"start\"}"); i++) {
+                line = statusLine(s); // the stream is under way once its first line came
+            }
+            assertThat(line).isEqualTo("data: {\"type\":\"start\"}");
+            Files.writeString(events, "{\"type\":\"finish\"}\n", java.nio.file.StandardOpenOption.APPEND);
             other.close();
             String rest = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8); // the close ends it
-            assertThat(rest).contains("{\"type\":\"start\"}");
+            assertThat(rest).endsWith("data: {\"type\":\"finish\"}\n\nevent: end\ndata: finished\n\n");
         } finally {
             other.close();
+            Files.delete(events);
         }
     }
 
