@@ -94,7 +94,14 @@
     source = new EventSource('api/runs/events?run=' + encodeURIComponent(id));
     source.addEventListener('training', m => { onEvent(JSON.parse(m.data)); redraw(); });
     source.addEventListener('end', () => { source.close(); listRuns(); });
-    source.addEventListener('error', () => { if (!state.finished) statusEl.textContent += ' (connection lost)'; });
+    // The server says 404 until a run's first line is written and 503 when it follows too many; a dropped stream
+    // would start over from the first line: either way, start again cleanly in a moment.
+    source.addEventListener('error', () => {
+      if (state.finished) return;
+      source.close();
+      if (!statusEl.textContent.endsWith('(connection lost)')) statusEl.textContent += ' (connection lost)';
+      setTimeout(() => { if (run === id && !state.finished) follow(id); }, 2000);
+    });
   }
 
   async function listRuns() {

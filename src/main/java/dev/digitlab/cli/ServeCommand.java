@@ -4,6 +4,7 @@ import dev.digitlab.DigitlabException;
 import dev.digitlab.data.DataFolder;
 import dev.digitlab.data.Dataset;
 import dev.digitlab.model.ModelFolder;
+import dev.digitlab.serve.Limits;
 import dev.digitlab.serve.ModelPool;
 import dev.digitlab.serve.Server;
 import java.nio.file.Path;
@@ -36,11 +37,35 @@ class ServeCommand implements Callable<Integer> {
     @Option(names = "--runs", paramLabel = "DIR", description = "the training runs the Training page lists and follows (default: ${DEFAULT-VALUE})")
     Path runs = Path.of("runs");
 
+    @Option(names = "--allowed-host", paramLabel = "NAME", description = {"a name the server may be reached by besides its address, "
+            + "localhost and 127.0.0.1 (a proxy's or the machine's name); repeatable.",
+            "Requests naming another host get 421: a web page cannot reach the server through a name of its own (DNS rebinding)"})
+    List<String> allowedHosts = new ArrayList<>();
+
+    @Option(names = "--feedback-max-rows", paramLabel = "N", description = "rows the feedback CSV may hold; beyond them feedback is refused with 507 (default: ${DEFAULT-VALUE})")
+    long feedbackMaxRows = Limits.DEFAULT.feedbackMaxRows();
+
+    @Option(names = "--max-event-streams", paramLabel = "N", description = "Training page event streams open at once; beyond them 503 (default: ${DEFAULT-VALUE})")
+    int maxEventStreams = Limits.DEFAULT.maxEventStreams();
+
     @Override
     public Integer call() throws InterruptedException {
         if (workers < 1 || workers > 64) {
             throw new DigitlabException("--workers must be 1-64, got " + workers);
         }
+        if (feedbackMaxRows < 0) {
+            throw new DigitlabException("--feedback-max-rows must be 0 or more, got " + feedbackMaxRows);
+        }
+        if (maxEventStreams < 1 || maxEventStreams > 10_000) {
+            throw new DigitlabException("--max-event-streams must be 1-10000, got " + maxEventStreams);
+        }
+        for (String name : allowedHosts) {
+            if (name.isBlank() || !name.matches("[A-Za-z0-9.\\-\\[\\]:]+")) {
+                throw new DigitlabException("--allowed-host takes a host name or address, got '" + name + "'");
+            }
+        }
+        Limits limits = Limits.DEFAULT.withAllowedHosts(allowedHosts).withFeedbackMaxRows(feedbackMaxRows)
+                .withMaxEventStreams(maxEventStreams);
         List<Path> dirs = models.isEmpty() ? List.of(shippedModel()) : models;
         Path feedbackFile = feedback != null ? feedback : DataFolder.defaultDir(datasetOf(dirs.get(0))).resolve("feedback.csv");
         if (!"127.0.0.1".equals(host) && !"localhost".equals(host)) {
@@ -49,7 +74,7 @@ class ServeCommand implements Callable<Integer> {
         ModelPool pool = new ModelPool(dirs, workers);
         Server server;
         try {
-            server = new Server(pool, feedbackFile, runs).start(host, port);
+            server = new Server(pool, feedbackFile, runs, limits).start(host, port);
         } catch (RuntimeException e) {
             pool.close();
             throw new DigitlabException("cannot listen on " + host + ":" + port + " (" + e.getMessage() + ")");

@@ -141,6 +141,9 @@ class TrainCommand implements Callable<Integer> {
             description = "watch the run live in the browser at http://127.0.0.1:PORT/training.html (default port: ${FALLBACK-VALUE})")
     Integer dashboard;
 
+    @Option(names = "--allowed-host", paramLabel = "NAME", description = "with --dashboard: a name the page may be reached by besides 127.0.0.1 and localhost; repeatable")
+    List<String> allowedHosts = new ArrayList<>();
+
     @Option(names = "--events", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "write DIR/events.jsonl, which the dashboard and serve's Training page follow (default: on)")
     boolean events = true;
@@ -199,7 +202,7 @@ class TrainCommand implements Callable<Integer> {
         if (dashboard == null) {
             return null;
         }
-        Dashboard d = new Dashboard(root);
+        Dashboard d = new Dashboard(root, allowedHosts);
         try {
             int port = d.start("127.0.0.1", dashboard);
             Main.info("dashboard at http://127.0.0.1:" + port + "/training.html?run=" + run);

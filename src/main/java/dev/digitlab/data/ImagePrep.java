@@ -35,6 +35,15 @@ public final class ImagePrep {
 
     /** Decodes PNG or JPEG bytes; {@code name} is what error messages call them. */
     public static BufferedImage decode(byte[] bytes, String name) {
+        return decode(bytes, name, Integer.MAX_VALUE, Integer.MAX_VALUE);
+    }
+
+    /**
+     * Decodes PNG or JPEG bytes, refusing from the header alone an image wider or taller than {@code maxSide}, and
+     * reading a large one subsampled (every k-th pixel of every k-th row) so that neither side exceeds
+     * {@code readSide}: the memory it takes is then bounded by {@code readSide}, not by what the header claims.
+     */
+    public static BufferedImage decode(byte[] bytes, String name, int maxSide, int readSide) {
         try (var in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
             var readers = in == null ? null : ImageIO.getImageReaders(in);
             if (readers == null || !readers.hasNext()) {
@@ -43,12 +52,19 @@ public final class ImagePrep {
             var reader = readers.next();
             try {
                 reader.setInput(in, true, true);
-                long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
-                if (pixels > MAX_PIXELS || pixels <= 0) {
-                    throw new DigitlabException(name + ": image of " + reader.getWidth(0) + "x" + reader.getHeight(0)
-                            + " pixels is too large (at most " + MAX_PIXELS + " pixels)");
+                int w = reader.getWidth(0);
+                int h = reader.getHeight(0);
+                long pixels = (long) w * h;
+                if (pixels > MAX_PIXELS || pixels <= 0 || w > maxSide || h > maxSide) {
+                    throw new DigitlabException(name + ": image of " + w + "x" + h + " pixels is too large (at most "
+                            + (maxSide < Integer.MAX_VALUE ? maxSide + "x" + maxSide : MAX_PIXELS + " pixels") + ")");
                 }
-                return reader.read(0);
+                var param = reader.getDefaultReadParam();
+                int step = (int) ((Math.max(w, h) + (long) readSide - 1) / readSide);
+                if (step > 1) {
+                    param.setSourceSubsampling(step, step, 0, 0);
+                }
+                return reader.read(0, param);
             } finally {
                 reader.dispose();
             }

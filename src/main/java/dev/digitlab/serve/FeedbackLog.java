@@ -1,7 +1,10 @@
 package dev.digitlab.serve;
 
+import io.javalin.http.HttpResponseException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
@@ -12,20 +15,34 @@ import java.nio.file.StandardOpenOption;
 /**
  * Appends labelled drawings to a Kaggle-format CSV ({@code label,pixel0..pixel783}) that {@code train --data}
  * reads. Each row goes out in one write under an exclusive lock, so concurrent requests, or two servers, never
- * interleave or tear a row, and the header is written exactly once.
+ * interleave or tear a row, and the header is written exactly once. The file holds at most {@code maxRows} rows
+ * (at most 3,140 bytes each); a row beyond them is refused with 507, so a client cannot fill the disk.
  */
 final class FeedbackLog {
     private final Path file;
+    private final long maxRows;
+    /** The rows as last counted, and the file's size then: another writer changes the size, and the rows are recounted. */
+    private long rows = -1;
+    private long countedSize = -1;
 
-    FeedbackLog(Path file) {
+    FeedbackLog(Path file, long maxRows) {
         this.file = file;
+        this.maxRows = maxRows;
     }
 
     Path file() {
         return file;
     }
 
-    synchronized void append(int label, byte[] pixels) throws IOException {
+    /** A cheap early refusal, before a request's body is parsed; {@link #append} decides under the lock. */
+    synchronized void checkRoom() {
+        if (rows >= maxRows) {
+            throw full();
+        }
+    }
+
+    /** Appends one row; returns the rows the file holds now. */
+    synchronized long append(int label, byte[] pixels) throws IOException {
         StringBuilder row = new StringBuilder(4 * 785).append(label);
         for (byte p : pixels) {
             row.append(',').append(p & 0xff);
@@ -35,13 +52,41 @@ final class FeedbackLog {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.APPEND);
              FileLock lock = ch.lock()) {
+            if (ch.size() != countedSize) {
+                rows = countRows();
+                countedSize = ch.size();
+            }
+            if (rows >= maxRows) {
+                throw full();
+            }
             String text = ch.size() == 0 ? header() + row : row.toString();
             ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII));
             while (bytes.hasRemaining()) {
                 ch.write(bytes);
             }
             ch.force(false);
+            rows++;
+            countedSize = ch.size();
+            return rows;
         }
+    }
+
+    private long countRows() throws IOException {
+        long lines = 0;
+        try (InputStream in = Channels.newInputStream(FileChannel.open(file, StandardOpenOption.READ))) {
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                for (int i = 0; i < n; i++) {
+                    lines += buf[i] == '\n' ? 1 : 0;
+                }
+            }
+        }
+        return Math.max(0, lines - 1); // the header
+    }
+
+    private HttpResponseException full() {
+        return new HttpResponseException(507, "the feedback file " + file.getFileName() + " holds " + rows
+                + " rows, the most this server keeps; move it away to collect more");
     }
 
     static String header() {

@@ -3,7 +3,6 @@ package dev.digitlab.serve;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.digitlab.DigitlabException;
 import dev.digitlab.data.Digits;
 import dev.digitlab.data.ImagePrep;
 import java.awt.image.BufferedImage;
@@ -29,15 +28,6 @@ final class Inputs {
             throw new BadRequest("malformed JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
             throw new BadRequest("malformed JSON: " + e.getMessage());
-        }
-    }
-
-    /** An image body (PNG/JPEG) made MNIST-like. */
-    static byte[] image(byte[] body) {
-        try {
-            return ImagePrep.toMnist(ImagePrep.decode(body, "the request body"));
-        } catch (DigitlabException e) {
-            throw new BadRequest(e.getMessage());
         }
     }
 

@@ -8,7 +8,6 @@ import dev.digitlab.eval.ModelStudy;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
-import io.javalin.http.staticfiles.Location;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +21,8 @@ import org.eclipse.jetty.server.AbstractConnector;
 
 /**
  * The HTTP front door: the drawing page, the prediction API, health, metrics and an OpenAPI description.
- * Every bad request gets a 4xx with a JSON {@code error}; nothing a client sends can cause a 5xx.
+ * Every bad request gets a 4xx with a JSON {@code error}; nothing a client sends can cause a 5xx other than 503 when
+ * the server sheds load it was built to refuse ({@link Limits}), and 507 when the feedback file is full.
  */
 public final class Server implements AutoCloseable {
     public static final int MAX_BODY = 1_000_000;
@@ -30,7 +30,10 @@ public final class Server implements AutoCloseable {
 
     private final ModelPool models;
     private final FeedbackLog feedback;
+    private final ImageDecodes images;
     private final Metrics metrics = new Metrics();
+    private final SameOrigin origin;
+    private final TrainingPages training;
     private final Javalin app;
 
     public Server(ModelPool models, Path feedbackFile) {
@@ -39,18 +42,15 @@ public final class Server implements AutoCloseable {
 
     /** With {@code runsRoot}, also the training dashboard for the runs under it (/training.html). */
     public Server(ModelPool models, Path feedbackFile, Path runsRoot) {
+        this(models, feedbackFile, runsRoot, Limits.DEFAULT);
+    }
+
+    public Server(ModelPool models, Path feedbackFile, Path runsRoot, Limits limits) {
         this.models = models;
-        this.feedback = new FeedbackLog(feedbackFile);
-        this.app = Javalin.create(config -> {
-            config.showJavalinBanner = false;
-            config.http.maxRequestSize = MAX_BODY;
-            config.staticFiles.enableWebjars();
-            config.staticFiles.add(s -> {
-                s.hostedPath = "/";
-                s.directory = "/web";
-                s.location = Location.CLASSPATH;
-            });
-        });
+        this.feedback = new FeedbackLog(feedbackFile, limits.feedbackMaxRows());
+        this.images = new ImageDecodes(limits);
+        this.origin = new SameOrigin(limits.allowedHosts());
+        this.app = HttpSetup.create(limits, origin);
         app.before(ctx -> ctx.attribute("t0", System.nanoTime()));
         app.after(ctx -> {
             Long t0 = ctx.attribute("t0");
@@ -61,21 +61,15 @@ public final class Server implements AutoCloseable {
         app.post("/api/predict", this::predict);
         app.post("/api/predict/batch", this::predictBatch);
         app.post("/api/explain", this::explain);
-        if (runsRoot != null) {
-            new TrainingPages(runsRoot).register(app);
+        this.training = runsRoot == null ? null : new TrainingPages(runsRoot, limits.maxEventStreams());
+        if (training != null) {
+            training.register(app);
         }
         app.post("/api/feedback", this::feedback);
         app.get("/api/models", ctx -> ctx.json(modelList()));
         app.get("/healthz", ctx -> ctx.json(Map.of("status", "ok", "models", models.entries().size())));
         app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.text()));
         app.get("/openapi.json", ctx -> ctx.contentType("application/json").result(resource("/openapi.json")));
-        app.exception(BadRequest.class, (e, ctx) -> ctx.status(400).json(Map.of("error", e.getMessage())));
-        app.exception(HttpResponseException.class, (e, ctx) -> ctx.status(e.getStatus()).json(Map.of("error", e.getMessage())));
-        app.exception(Exception.class, (e, ctx) -> {
-            System.err.println("digitlab: internal error on " + ctx.path() + ": " + e);
-            ctx.status(500).json(Map.of("error", "internal error"));
-        });
-        app.error(405, ctx -> ctx.json(Map.of("error", "method " + ctx.method() + " not allowed on " + ctx.path())));
     }
 
     public Server start(String host, int port) {
@@ -87,7 +81,9 @@ public final class Server implements AutoCloseable {
      * middle of its body, say) is closed, so a slow client cannot hold a worker for long.
      */
     public Server start(String host, int port, long idleTimeoutMs) {
+        origin.listening(host, port);
         app.start(host, port);
+        origin.listening(host, app.port());
         for (var connector : app.jettyServer().server().getConnectors()) {
             if (connector instanceof AbstractConnector c) {
                 c.setIdleTimeout(idleTimeoutMs);
@@ -111,7 +107,7 @@ public final class Server implements AutoCloseable {
             seen = Inputs.pixels(json.get("pixels"), "pixels", Inputs.flag(json, "preprocess", true));
         } else {
             model = ctx.queryParam("model");
-            seen = Inputs.image(body);
+            seen = images.toMnist(body);
         }
         ModelPool.Entry entry = models.entry(model);
         double[] p = models.with(entry.name(), c -> c.probabilities(List.of(seen))[0]);
@@ -141,7 +137,7 @@ public final class Server implements AutoCloseable {
             features = Inputs.flag(json, "featureMaps", false);
         } else {
             model = ctx.queryParam("model");
-            seen = Inputs.image(body);
+            seen = images.toMnist(body);
             String q = ctx.queryParam("methods");
             methodNames = q == null ? null : List.of(q.split(","));
             features = "true".equals(ctx.queryParam("featureMaps"));
@@ -230,14 +226,17 @@ public final class Server implements AutoCloseable {
     }
 
     private void feedback(Context ctx) throws IOException {
+        SameOrigin.requireJson(ctx);
+        feedback.checkRoom();
         JsonNode json = Inputs.json(body(ctx));
         JsonNode label = json.get("label");
         if (label == null || !label.isInt() || label.asInt() < 0 || label.asInt() > 9) {
             throw new BadRequest("'label' must be a whole number 0-9");
         }
         byte[] pixels = Inputs.pixels(json.get("pixels"), "pixels", false);
-        feedback.append(label.asInt(), pixels);
-        ctx.json(Map.of("saved", true, "file", feedback.file().toString()));
+        long rows = feedback.append(label.asInt(), pixels);
+        // the file's name only: where it lies on this machine is no business of a web page
+        ctx.json(Map.of("saved", true, "rows", rows, "file", feedback.file().getFileName().toString()));
     }
 
     private Map<String, Object> result(ModelPool.Entry entry, double[] p, byte[] seen) {
@@ -307,6 +306,9 @@ public final class Server implements AutoCloseable {
 
     @Override
     public void close() {
+        if (training != null) {
+            training.close(); // open event streams would hold Jetty's stop until they time out
+        }
         app.stop();
         models.close();
     }

@@ -51,7 +51,7 @@ class ServerSafetyTest {
         try (Socket s = new Socket("127.0.0.1", server.port())) {
             s.setSoTimeout(15_000);
             OutputStream out = s.getOutputStream();
-            out.write(("POST /api/predict HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: 5000\r\n\r\n0123456789")
+            out.write(("POST /api/predict HTTP/1.1\r\nHost: 127.0.0.1:" + server.port() + "\r\nContent-Type: image/png\r\nContent-Length: 5000\r\n\r\n0123456789")
                     .getBytes(StandardCharsets.US_ASCII));
             out.flush();
             InputStream in = s.getInputStream();
