@@ -25,7 +25,17 @@ public final class Dashboard implements AutoCloseable {
         this.app = HttpSetup.create(limits, origin);
         this.pages = new TrainingPages(runsRoot, limits.maxEventStreams());
         pages.register(app);
+        // the dashboard's own address is its page; the drawing page's files are there too, for serve's
+        app.before("/", ctx -> {
+            if (ctx.path().equals("/")) {
+                ctx.redirect(PAGE);
+                ctx.skipRemainingHandlers();
+            }
+        });
     }
+
+    /** The training page, where "/" leads. */
+    public static final String PAGE = "/training.html";
 
     /** Starts on {@code host:port}; returns the port. */
     public int start(String host, int port) {

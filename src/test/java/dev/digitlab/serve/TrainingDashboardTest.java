@@ -153,4 +153,15 @@ class TrainingDashboardTest {
             assertThat(page.body()).contains("webjars/chart.js/4.4.7/dist/chart.umd.js").doesNotContain("https://");
         }
     }
+
+    @Test
+    void theDashboardsOwnAddressIsItsPage() throws Exception {
+        try (Dashboard dashboard = new Dashboard(tmp.resolve("none"))) {
+            int port = dashboard.start("127.0.0.1", 0);
+            HttpResponse<String> home = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port + "/")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(home.statusCode()).isEqualTo(302);
+            assertThat(home.headers().firstValue("Location")).hasValueSatisfying(l -> assertThat(l).endsWith(Dashboard.PAGE));
+        }
+    }
 }
