@@ -10,8 +10,6 @@ to PyTorch without Python.
 Usage: interop/.venv/bin/python interop/writeups.py   (interop/run makes the venv)
 """
 import json
-import os
-import struct
 from pathlib import Path
 
 import numpy as np
@@ -20,8 +18,9 @@ import torch.nn.functional as F
 from torch import nn
 from safetensors.torch import save_file
 
+from pytorch_models import idx  # the IDX reader the other interop script uses
+
 ROOT = Path(__file__).resolve().parent.parent
-MNIST = Path(os.environ.get("DIGITLAB_DATA", Path.home() / ".cache" / "digitlab")) / "mnist"
 OUT = ROOT / "src" / "test" / "resources" / "writeups"
 LOGITS_KEPT = 500
 TRAIN_IMAGES = 20000  # enough for well above 95 %; the fixtures test the import, not the recipe
@@ -120,15 +119,6 @@ MODELS = {
     "dropout-cnn": (DigitClassification, 0, 0.5, 0.5, ["script"]),
     "deep-cnn": (deeper_cnn, 0, 0.1307, 0.3081, ["trace"]),
 }
-
-
-def idx(name):
-    data = (MNIST / name).read_bytes()
-    magic, n = struct.unpack(">II", data[:8])
-    if magic == 2051:
-        rows, cols = struct.unpack(">II", data[8:16])
-        return np.frombuffer(data, np.uint8, offset=16).reshape(n, 1, rows, cols)
-    return np.frombuffer(data, np.uint8, offset=8)
 
 
 def prepare(images, pad, mean, std):
