@@ -22,8 +22,7 @@ final class Flags {
     static String flag(CommandSpec spec, String setting) {
         for (OptionSpec o : spec.options()) {
             if (setting.equals(field(o))) {
-                // the option's own name, not an alias kept for other tools' users (--epochs, not --num-epochs)
-                return java.util.Arrays.stream(o.names()).filter(n -> n.startsWith("--")).findFirst().orElse(o.longestName());
+                return o.longestName();
             }
         }
         return setting;

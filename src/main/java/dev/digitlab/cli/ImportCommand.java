@@ -37,8 +37,8 @@ class ImportCommand implements Callable<Integer> {
             + "e.g. features.0,features.3,classifier.0 (default: matched by key paths and shapes)")
     List<String> keyMap;
 
-    @Option(names = "--trust-script", description = {"run a TorchScript module whose code calls more than pure tensor operations",
-            "(file access, custom operators); only for modules from a source you trust (default: refused)"})
+    @Option(names = "--trust-script", description = "run a TorchScript module whose code calls more than pure tensor operations "
+            + "(file access, custom operators); only for modules from a source you trust (default: refused)")
     boolean trustScript;
 
     @Override

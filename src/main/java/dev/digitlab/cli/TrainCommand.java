@@ -28,6 +28,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
@@ -50,13 +51,13 @@ class TrainCommand implements Callable<Integer> {
     @Option(names = "--model", completionCandidates = ZooNames.class, description = "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
     String model = DEFAULT.model();
 
-    @Option(names = {"--epochs", "--num-epochs"}, description = "passes over the training data (default: ${DEFAULT-VALUE}); --num-epochs as train.py names it")
+    @Option(names = "--epochs", description = "passes over the training data (default: ${DEFAULT-VALUE}); also --num-epochs, as train.py names it")
     int epochs = DEFAULT.epochs();
 
     @Option(names = "--batch-size", description = "images per step (default: ${DEFAULT-VALUE})")
     int batchSize = DEFAULT.batchSize();
 
-    @Option(names = {"--lr", "--learning-rate"}, description = "learning rate (peak rate for onecycle) (default: ${DEFAULT-VALUE}); --learning-rate as train.py names it")
+    @Option(names = "--lr", description = "learning rate (peak rate for onecycle) (default: ${DEFAULT-VALUE}); also --learning-rate, as train.py names it")
     double lr = DEFAULT.lr();
 
     @Option(names = "--optimizer", description = "adam or sgd (default: ${DEFAULT-VALUE})")
@@ -112,6 +113,13 @@ class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--shift", description = "with --augment: largest shift, as a fraction of the side (default: ${DEFAULT-VALUE})")
     double shift = Augmentation.DEFAULT.shift();
+
+    // train.py's names, kept apart from --epochs and --lr so that every message names the option the user typed
+    @Option(names = "--num-epochs", hidden = true)
+    Integer numEpochs;
+
+    @Option(names = "--learning-rate", hidden = true)
+    Double learningRate;
 
     @Option(names = "--flip", description = "with --augment: also mirror half the images left to right (the fifth write-up's "
             + "try; off by default, since a mirrored digit is often no digit)")
@@ -265,7 +273,7 @@ class TrainCommand implements Callable<Integer> {
     /** The options as a training configuration (not yet validated). */
     TrainConfig config() {
         return TrainConfig.builder().model(model).dataset(data.dataset().id()).dataFile(dataFile == null ? null : dataFile.toString())
-                .epochs(epochs).batchSize(batchSize).lr(lr).optimizer(optimizer).momentum(momentum).weightDecay(weightDecay)
+                .epochs(numEpochs != null ? numEpochs : epochs).batchSize(batchSize).lr(learningRate != null ? learningRate : lr).optimizer(optimizer).momentum(momentum).weightDecay(weightDecay)
                 .beta1(beta1).beta2(beta2).lrSchedule(lrSchedule).stepEpochs(stepEpochs).gamma(gamma).valSplit(valSplit)
                 .seed(seed).normalize(normalize).patience(patience).device(device).limit(limit)
                 .augmentation(augment ? new Augmentation(rotate, zoom, shift, flip) : null).build();
@@ -275,7 +283,8 @@ class TrainCommand implements Callable<Integer> {
     Set<String> given() {
         Set<String> given = new TreeSet<>();
         for (String field : Flags.given(spec.commandLine().getParseResult())) {
-            given.add(Set.of("augment", "rotate", "zoom", "shift", "flip").contains(field) ? "augmentation" : field);
+            given.add(Set.of("augment", "rotate", "zoom", "shift", "flip").contains(field) ? "augmentation"
+                    : Map.of("numEpochs", "epochs", "learningRate", "lr").getOrDefault(field, field));
         }
         return given;
     }
