@@ -74,12 +74,28 @@ public final class TorchScriptCheck {
     private static final long MAX_SOURCE = 16 << 20;
     /** Strings and comments hold no code; triple-quoted strings first. */
     private static final Pattern NOT_CODE = Pattern.compile(
-            "\"\"\"(?s:.*?)\"\"\"|'''(?s:.*?)'''|\"(?:\\\\.|[^\"\\\\\\n])*\"|'(?:\\\\.|[^'\\\\\\n])*'|#[^\\n]*");
+            "\"\"\"(?s:.*?)\"\"\"|'''(?s:.*?)'''|\"(?:\\\\.|[^\"\\\\\\n])*+\"|'(?:\\\\.|[^'\\\\\\n])*+'|#[^\\n]*");
+    /** What a string literal becomes once read: a name that is no call and no operator. */
+    private static final String LITERAL = "__literal__";
+    /**
+     * A backslash at a line's end: TorchScript's lexer joins the lines (inside a string too), which a reader line
+     * by line would not, so code could hide behind it. Serialised TorchScript never writes one.
+     */
+    private static final Pattern CONTINUATION = Pattern.compile("\\\\\\r?\\n");
+    /**
+     * {@code getattr(self, "0")}: a Sequential's numbered child, as jit.script and jit.trace write it; read as the
+     * object itself. Any other getattr (a name that could be a tensor method) stays a call, and is refused.
+     */
+    private static final Pattern NUMBERED_CHILD = Pattern.compile("getattr\\(\\s*([A-Za-z_]\\w*)\\s*,\\s*\"\\d+\"\\s*\\)");
     private static final Pattern REFERENCE = Pattern.compile(
             "(?<![\\w.])(def\\s+|class\\s+)?([A-Za-z_]\\w*(?:\\s*\\.\\s*[A-Za-z_]\\w*)*)(\\s*\\()?|[)\\]]\\s*\\.\\s*([A-Za-z_]\\w*)\\s*\\(");
-    /** getattr's arguments once strings are emptied: an object by its name, and a constant attribute name. */
-    private static final Pattern ATTRIBUTE = Pattern.compile("\\s*([A-Za-z_]\\w*)\\s*,\\s*\"\"\\s*\\)");
-    private static final Pattern DEFINED = Pattern.compile("(?m)(?:def|class)\\s+([A-Za-z_]\\w*)|^\\s*([A-Za-z_]\\w*)\\s*(?::[^=\\n]*)?=(?!=)");
+    /** The archive's own functions and classes, whose methods may be called. */
+    private static final Pattern DEFINED = Pattern.compile("(?m)(?:def|class)\\s+([A-Za-z_]\\w*)");
+    /**
+     * Locals assigned to ({@code _0 = __torch__.torch.nn.functional.batch_norm}): scripted code calls them by that
+     * name, and what they were assigned is checked where it is written; they name no method.
+     */
+    private static final Pattern ASSIGNED = Pattern.compile("(?m)^\\s*([A-Za-z_]\\w*)\\s*(?::[^=\\n]*)?=(?!=)");
 
     private TorchScriptCheck() {}
 
@@ -118,17 +134,30 @@ public final class TorchScriptCheck {
             throw new DigitlabException(file + ": a zip without TorchScript code (code/*.py); not a torch.jit.save file");
         }
         Set<String> defined = new HashSet<>();
+        Set<String> assigned = new HashSet<>();
         List<String> code = new ArrayList<>();
         for (String s : sources) {
+            if (CONTINUATION.matcher(s).find()) {
+                throw new DigitlabException(file + ": refused: its TorchScript code continues a line with a backslash, "
+                        + "which serialised TorchScript never does and this check does not read; " + advice);
+            }
             String c = withoutStrings(s);
+            if (c.indexOf('"') >= 0 || c.indexOf('\'') >= 0 || c.indexOf('\\') >= 0) {
+                throw new DigitlabException(file + ": refused: its TorchScript code has a quote or backslash outside "
+                        + "any string this check can read; " + advice);
+            }
             code.add(c);
             Matcher d = DEFINED.matcher(c);
             while (d.find()) {
-                defined.add(d.group(1) != null ? d.group(1) : d.group(2));
+                defined.add(d.group(1));
+            }
+            Matcher a = ASSIGNED.matcher(c);
+            while (a.find()) {
+                assigned.add(a.group(1));
             }
         }
         for (String c : code) {
-            String bad = firstRefused(c, defined);
+            String bad = firstRefused(c, defined, assigned);
             if (bad != null) {
                 throw new DigitlabException(file + ": refused: the module calls " + bad + ", which is not a pure tensor "
                         + "operation; " + advice);
@@ -138,7 +167,9 @@ public final class TorchScriptCheck {
 
     /** The source with every string literal emptied and every comment removed: neither holds code. */
     static String withoutStrings(String source) {
-        return NOT_CODE.matcher(source).replaceAll(m -> m.group().startsWith("#") ? "" : "\"\"");
+        String children = NUMBERED_CHILD.matcher(source).replaceAll(m -> Set.of("torch", "ops", "__torch__")
+                .contains(m.group(1)) ? m.group() : m.group(1));
+        return NOT_CODE.matcher(children).replaceAll(m -> m.group().startsWith("#") ? "" : LITERAL);
     }
 
         /** Code libtorch compiles: {@code code/} sources (not their debug pickles). */
@@ -148,6 +179,11 @@ public final class TorchScriptCheck {
 
     /** The first reference outside the allow-list, as written, or null. */
     static String firstRefused(String code, Set<String> defined) {
+        return firstRefused(code, defined, Set.of());
+    }
+
+    /** As above, with the locals that code assigned to, which it may call by name. */
+    static String firstRefused(String code, Set<String> defined, Set<String> assigned) {
         Matcher m = REFERENCE.matcher(code);
         while (m.find()) {
             if (m.group(4) != null) { // (obj).method(...): a module's method, defined in the archive
@@ -167,7 +203,8 @@ public final class TorchScriptCheck {
             String[] parts = name.split("\\.");
             String refused = switch (parts[0]) {
                 // code of this archive, checked where it is defined; torch.classes are native (TorchBind) classes
-                case "__torch__" -> parts.length > 2 && parts[1].equals("torch") && parts[2].equals("classes") ? name : null;
+                case "__torch__" -> parts.length == 1 || parts.length > 2 && parts[1].equals("torch")
+                        && parts[2].equals("classes") ? name : null;
                 case "torch" -> parts.length >= 2 && parts[1].equals("ops") ? op(name, parts, 2)
                         : parts.length == 2 && ATEN.contains(parts[1]) ? null : name;
                 case "ops" -> op(name, parts, 1);
@@ -176,11 +213,7 @@ public final class TorchScriptCheck {
                         String method = parts[parts.length - 1];
                         yield call && (!defined.contains(method) || STORAGE_METHODS.contains(method)) ? name : null;
                     }
-                    if (call && name.equals("getattr")) { // getattr(self, "0"): a Sequential's numbered child, no call
-                        Matcher a = ATTRIBUTE.matcher(code).region(m.end(), code.length());
-                        yield a.lookingAt() && !Set.of("torch", "ops", "__torch__").contains(a.group(1)) ? null : name;
-                    }
-                    yield !call || BUILTINS.contains(name) || defined.contains(name) ? null : name;
+                    yield !call || BUILTINS.contains(name) || defined.contains(name) || assigned.contains(name) ? null : name;
                 }
             };
             if (refused != null) {

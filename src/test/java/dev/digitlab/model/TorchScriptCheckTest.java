@@ -21,6 +21,39 @@ class TorchScriptCheckTest {
         TorchScriptCheck.check(FIXTURES.resolve(file), "advice");
     }
 
+    /** The write-ups' own models, scripted and traced by PyTorch 2.13: Sequentials, getattr(self, "0"), .view. */
+    @ParameterizedTest
+    @ValueSource(strings = {"lenet5-script.pt", "bn-cnn-script.pt", "bn-cnn-trace.pt", "dropout-cnn-script.pt",
+            "deep-cnn-trace.pt"})
+    void theWriteupsExportsPass(String file) {
+        TorchScriptCheck.check(Path.of("src/test/resources/writeups").resolve(file), "advice");
+    }
+
+    /** Code that a reader line by line, or one that drops string literals, would not see. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {
+            "_0 = \"\\\n\" + str(torch.save(x, \"/tmp/f\"))",   // a string continued over a line end
+            "_0 = getattr(t, \"set_\")(s)",                         // a tensor method by its name
+            "_0 = getattr(self, \"storage\")()",
+            "X = __torch__",                                          // the root of every class, TorchBind's too
+            "C = 0\n_0 = (t).C(1)",                                  // an assignment is no definition
+    })
+    void codeHiddenFromALineReaderOrBehindALiteralIsRefused(String code) throws java.io.IOException {
+        Path file = java.nio.file.Files.createTempFile("hidden", ".pt");
+        try {
+            try (var zip = new java.util.zip.ZipOutputStream(java.nio.file.Files.newOutputStream(file))) {
+                zip.putNextEntry(new java.util.zip.ZipEntry("m/code/__torch__/m.py"));
+                zip.write(("class M(Module):\n  def forward(self, x: Tensor) -> Tensor:\n    " + code.replace("\n", "\n    ")
+                        + "\n    return x\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                zip.closeEntry();
+            }
+            assertThatThrownBy(() -> TorchScriptCheck.check(file, "advice")).isInstanceOf(DigitlabException.class)
+                    .hasMessageContaining("refused");
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
+    }
+
     @Test
     void aModuleThatMapsAFileIsRefusedByName() {
         Path file = FIXTURES.resolve("script-writes-file.pt");
