@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -173,7 +174,8 @@ final class TorchPickle {
                 long numel = ByteBuffer.wrap(count).order(ByteOrder.LITTLE_ENDIAN).getLong();
                 byte[][] holder = legacy.get(key);
                 int width = holder == null ? 1 : widths.get(key);
-                if (holder == null || numel < 0 || numel > in.left() / Math.max(width, 1)) {
+                if (holder == null || numel < 0 || numel > in.left() / Math.max(width, 1)
+                        || numel > Limits.STORAGE_BYTES / Math.max(width, 1)) {
                     throw new DigitlabException(file + ": storage '" + Limits.brief(key) + "' claims " + numel
                             + " elements, more than the file holds");
                 }
@@ -332,9 +334,10 @@ final class TorchPickle {
                         + ": the pickle builds a set; a state_dict has none");
                 case Opcodes.NEXT_BUFFER, Opcodes.READONLY_BUFFER -> throw new DigitlabException(file
                         + ": the pickle refers to out-of-band buffers; a state_dict has none");
+                case Opcodes.EMPTY_DICT -> stack.add(new LinkedHashMap<>()); // a module's dicts keep registration order
                 case Opcodes.DICT -> {
                     List<Object> items = stack.pop_all_since_marker();
-                    Map<Object, Object> dict = new HashMap<>();
+                    Map<Object, Object> dict = new LinkedHashMap<>();
                     for (int i = 0; i + 1 < items.size(); i += 2) {
                         dict.put(dictKey(items.get(i)), items.get(i + 1));
                     }
@@ -480,6 +483,10 @@ final class TorchPickle {
                 throw new DigitlabException(file + ": storage '" + Limits.brief(key) + "' claims " + numel + " " + type.dtype()
                         + " elements (" + Math.multiplyExact(numel, width) + " bytes) but holds " + where.size() + " bytes");
             }
+            if (where.size() >= 0 && where.size() != numel * width) { // what is read is the entry: it is what is counted
+                throw new DigitlabException(file + ": storage '" + Limits.brief(key) + "' holds " + where.size()
+                        + " bytes, not the " + numel * width + " its " + numel + " " + type.dtype() + " elements take");
+            }
             if (counted.add(key)) { // a storage is read once however many tensors view it
                 limits.storage(key, Math.multiplyExact(numel, width));
             }
@@ -535,6 +542,8 @@ final class TorchPickle {
             throw new DigitlabException(file + ": holds a " + typeName(root) + ", not a state_dict (an ordered dict of tensors)");
         }
         Map<String, ByteBuffer> read = new HashMap<>();
+        // one tensor under several names (a pickle's memo) is made once: its elements were counted once
+        Map<PendingTensor, Tensor> made = new IdentityHashMap<>();
         LinkedHashMap<String, Tensor> tensors = new LinkedHashMap<>();
         for (Map.Entry<?, ?> e : map.entrySet()) {
             if (!(e.getKey() instanceof String name) || !(e.getValue() instanceof PendingTensor t)) {
@@ -554,7 +563,8 @@ final class TorchPickle {
                 bytes = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
                 read.put(s.key(), bytes);
             }
-            tensors.put(name, gather(t, bytes));
+            ByteBuffer storage = bytes;
+            tensors.put(name, made.computeIfAbsent(t, p -> gather(p, storage)));
         }
         return new StateDict(tensors, format);
     }

@@ -75,6 +75,15 @@ class WriteupModelsTest {
         }
     }
 
+    /** A whole module's tensors come in the order PyTorch's model.state_dict() gives them: registration order. */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"lenet5", "bn-cnn", "dropout-cnn", "deep-cnn"})
+    void aWholeModulesTensorsAreInItsStateDictsOrder(String model) {
+        List<String> whole = List.copyOf(TorchPickle.read(FIXTURES.resolve(model + "-whole.pth")).tensors().keySet());
+        List<String> stateDict = List.copyOf(TorchPickle.read(FIXTURES.resolve(model + ".pth")).tensors().keySet());
+        assertThat(whole).containsExactlyElementsOf(stateDict);
+    }
+
     @Test
     void aWholeModuleIsReadAsDataAndAPickleThatCallsItsClassIsRefused() throws IOException {
         // GLOBAL __main__ CNN, ('x',), REDUCE: what a pickle that runs the author's code would do
@@ -89,7 +98,7 @@ class WriteupModelsTest {
                 new byte[] {')', (byte) 0x81, '}', 'b', '.'});
         Path made = ImportTest.zip(dir.resolve("made.pth"), Map.of("archive/data.pkl", built));
         assertThatThrownBy(() -> Import.run(made, dir.resolve("o2"), options())).isInstanceOf(DigitlabException.class)
-                .hasMessage(made + ": the saved os.system is a os.system without a module's _parameters, _buffers and "
+                .hasMessage(made + ": the saved module is a os.system without a module's _parameters, _buffers and "
                         + "_modules; not a torch.nn module");
         // the same class given arguments to __new__
         byte[] withArgs = ImportTest.cat(new byte[] {(byte) 0x80, 2}, ImportTest.bytes("c__main__\nCNN\n"),
@@ -99,6 +108,40 @@ class WriteupModelsTest {
                 .hasMessage(argued + ": refused: the pickle builds __main__.CNN with arguments; a saved module is built "
                         + "without any");
         assertThat(dir.resolve("o1")).doesNotExist();
+    }
+
+    @Test
+    void aModuleMetTwiceIsRefusedBeforeTheWalkDoublesWithEveryLevel() throws IOException {
+        // 60 modules, each holding the next one twice: 2^60 paths through a pickle of 2 KB
+        java.io.ByteArrayOutputStream p = new java.io.ByteArrayOutputStream();
+        p.writeBytes(new byte[] {(byte) 0x80, 2});
+        int n = 60;
+        for (int i = n - 1; i >= 0; i--) {
+            p.writeBytes(ImportTest.bytes("c__main__\nM\n"));
+            p.writeBytes(new byte[] {')', (byte) 0x81, '}', '('});
+            p.writeBytes(ImportTest.shortUnicode("_parameters"));
+            p.write('}');
+            p.writeBytes(ImportTest.shortUnicode("_buffers"));
+            p.write('}');
+            p.writeBytes(ImportTest.shortUnicode("_modules"));
+            p.write('}');
+            if (i < n - 1) {
+                p.write('(');
+                for (String name : List.of("a", "b")) {
+                    p.writeBytes(ImportTest.shortUnicode(name));
+                    p.writeBytes(new byte[] {'h', (byte) (i + 1)});
+                }
+                p.write('u');
+            }
+            p.writeBytes(new byte[] {'u', 'b', 'q', (byte) i});
+            if (i > 0) {
+                p.write('0');
+            }
+        }
+        p.write('.');
+        Path dag = ImportTest.zip(dir.resolve("dag.pth"), Map.of("archive/data.pkl", p.toByteArray()));
+        assertThatThrownBy(() -> Import.run(dag, dir.resolve("o"), options())).isInstanceOf(DigitlabException.class)
+                .hasMessageStartingWith(dag + ": module a.a.a").hasMessageEndingWith(" is a module already met elsewhere in the tree");
     }
 
     private static Import.Options options() {
