@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import dev.digitlab.AtomicFiles;
 import dev.digitlab.BadSetting;
 import dev.digitlab.DigitlabException;
+import dev.digitlab.Sha256;
 import dev.digitlab.data.Dataset;
 import dev.digitlab.data.Digits;
 import dev.digitlab.data.Normalization;
@@ -16,10 +17,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -91,7 +89,7 @@ public final class Import {
         Map<String, Object> source = new LinkedHashMap<>();
         source.put("file", file.toAbsolutePath().normalize().toString());
         source.put("format", format.name().toLowerCase(Locale.ROOT).replace('_', '-'));
-        source.put("sha256", sha256(file));
+        source.put("sha256", Sha256.of(file));
         source.put("importedAt", Instant.now().toString());
         Map<String, Object> training = Map.of("dataset", o.dataset().id());
         // the file is read and checked before libtorch is loaded: a refusal costs no engine start
@@ -204,18 +202,5 @@ public final class Import {
                 yield new Normalization("custom", mean, std);
             }
         };
-    }
-
-    private static String sha256(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[1 << 16];
-            for (int n; (n = in.read(buf)) > 0; ) {
-                md.update(buf, 0, n);
-            }
-            return HexFormat.of().formatHex(md.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.digitlab.AtomicFiles;
 import dev.digitlab.DigitlabException;
+import dev.digitlab.Sha256;
 import dev.digitlab.Version;
 import dev.digitlab.data.Digits;
 import dev.digitlab.data.Normalization;
@@ -169,14 +170,32 @@ public final class ModelFolder {
     }
 
     /**
+     * Whether the folder's module is the one the user trusted at import: trust is bound to the imported file's
+     * SHA-256, so a model.pt swapped afterwards is checked like any untrusted one.
+     */
+    private static boolean stillTrusted(Sidecar s, Path dir) {
+        if (!trustedScript(s)) {
+            return false;
+        }
+        try {
+            return Sha256.of(dir.resolve(SCRIPT)).equals(s.source().path("sha256").asText(""));
+        } catch (IOException e) {
+            throw new DigitlabException(dir.resolve(SCRIPT) + ": cannot read (" + e.getMessage() + ")");
+        }
+    }
+
+    /**
      * The folder's sidecar, and for an untrusted TorchScript model the check of its code: everything about a folder
      * that needs no engine, so that callers can refuse a folder before starting libtorch.
      */
     public static Sidecar verify(Path dir) {
         Sidecar s = readSidecar(dir);
-        if (s.architectureOf().scripted() && !trustedScript(s)) {
-            TorchScriptCheck.check(dir.resolve(SCRIPT), "the folder's sidecar does not say it was imported as trusted; "
-                    + "import the module again as trusted only if you trust its source");
+        if (s.architectureOf().scripted() && !stillTrusted(s, dir)) {
+            TorchScriptCheck.check(dir.resolve(SCRIPT), trustedScript(s)
+                    ? "the module is not the one trusted at import (its SHA-256 changed); import it again as trusted only "
+                    + "if you trust its source"
+                    : "the folder's sidecar does not say it was imported as trusted; import the module again as trusted "
+                    + "only if you trust its source");
         }
         return s;
     }

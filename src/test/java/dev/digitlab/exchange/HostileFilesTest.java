@@ -245,6 +245,17 @@ class HostileFilesTest {
         } finally {
             Files.deleteIfExists(WRITTEN);
         }
+
+        // trust is bound to the module the user trusted: a trusted folder's model.pt swapped afterwards is checked
+        Path trustedGood = dir.resolve("trusted-good");
+        Import.run(FIXTURES.resolve("lenet5-script.pt"), trustedGood, new Import.Options(null, Import.normalization("mnist"),
+                dev.digitlab.data.Dataset.MNIST, null, true));
+        Files.copy(hostile, trustedGood.resolve("model.pt"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Outcome swapped = digitlab("predict", "--model", trustedGood.toString(), picture.toString());
+        refused("predict, a trusted folder's model.pt swapped", swapped, trustedGood.resolve("model.pt"),
+                "refused: the module calls torch.from_file");
+        assertThat(swapped.err().get(0)).contains("not the one trusted at import");
+        assertThat(WRITTEN).doesNotExist();
     }
 
     // ---- model folders -----------------------------------------------------------------------------------------------
