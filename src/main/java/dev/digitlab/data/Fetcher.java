@@ -211,9 +211,27 @@ public final class Fetcher {
         }
     }
 
+    /**
+     * Larger than any MNIST-format file (60,000 images of 28x28 are 47 MB), so that a mirror's gzip bomb fills no
+     * disk before the unpacked file's MD5 is checked.
+     */
+    private static final long MAX_UNPACKED = 64L << 20;
+
     private static void gunzip(Path gz, Path target) throws IOException {
         try (InputStream in = new GZIPInputStream(Files.newInputStream(gz), 1 << 16)) {
-            Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(new java.io.BufferedInputStream(in) {
+                private long read;
+
+                @Override
+                public synchronized int read(byte[] b, int off, int len) throws IOException {
+                    int n = super.read(b, off, len);
+                    read += Math.max(n, 0);
+                    if (read > MAX_UNPACKED) {
+                        throw new IOException("unpacks to more than " + MAX_UNPACKED + " bytes, more than any MNIST file");
+                    }
+                    return n;
+                }
+            }, target, StandardCopyOption.REPLACE_EXISTING);
         }
     }
 

@@ -75,6 +75,13 @@ class FetcherTest {
                         out.write(body);
                     }
                 }
+                case "bomb" -> { // 80 MB of zeros in a small gzip
+                    byte[] bomb = IdxFiles.gzip(new byte[80 << 20]);
+                    exchange.sendResponseHeaders(200, bomb.length);
+                    try (OutputStream out = exchange.getResponseBody()) {
+                        out.write(bomb);
+                    }
+                }
                 case "broken" -> {
                     exchange.sendResponseHeaders(200, body.length);
                     OutputStream out = exchange.getResponseBody();
@@ -159,6 +166,14 @@ class FetcherTest {
         assertThat(log).anySatisfy(l -> assertThat(l).contains("broken/").contains("train-images"));
         // an unreachable mirror is asked once, not once per file
         assertThat(log.stream().filter(l -> l.contains(down))).hasSize(1);
+    }
+
+    @Test
+    void aGzipBombStopsUnpackingAtTheLargestMnistFileAndTheNextMirrorServes() throws IOException {
+        fetcher(base + "bomb", base + "good").fetch(dir);
+        assertAllFourInPlace();
+        assertThat(log).anySatisfy(l -> assertThat(l).contains("bomb/").contains("unpacks to more than"));
+        assertThat(leftovers()).isEmpty();
     }
 
     @Test
