@@ -107,8 +107,12 @@ public final class TorchScriptCheck {
         List<String> sources = new ArrayList<>();
         try (ZipFile zip = new ZipFile(file.toFile())) {
             long total = 0;
+            Set<String> names = new HashSet<>();
             for (var e = zip.entries(); e.hasMoreElements(); ) {
                 ZipEntry z = e.nextElement();
+                if (!names.add(z.getName())) { // which copy libtorch's reader takes is not the one a lookup by name gives
+                    throw new DigitlabException(file + ": refused: the archive holds " + brief(z.getName()) + " twice");
+                }
                 if (!isCode(z.getName())) {
                     continue;
                 }

@@ -1,5 +1,6 @@
 package dev.digitlab.serve;
 
+import dev.digitlab.BadSetting;
 import java.util.List;
 
 /**
@@ -30,6 +31,11 @@ public record Limits(List<String> allowedHosts, long feedbackMaxRows, int maxEve
     }
 
     public Limits withAllowedHosts(List<String> names) {
+        for (String name : names) {
+            // a Host header's port is compared with the server's own; a name is allowed on any port
+            BadSetting.check(name.matches("[A-Za-z0-9.\\-]+|\\[[0-9A-Fa-f:.]+\\]"), "allowedHosts",
+                    "takes a host name or address without a port, got '" + name + "'");
+        }
         return new Limits(names, feedbackMaxRows, maxEventStreams, maxConnections, maxThreads, minBodyBytesPerSecond,
                 maxImageSide, imageReadSide, concurrentDecodes);
     }

@@ -79,4 +79,19 @@ class ServeCommandTest {
             p.destroyForcibly();
         }
     }
+
+    @Test
+    void anAllowedHostWithAPortIsRefusedWithOneLine() throws Exception {
+        Process p = new ProcessBuilder(Child.command("serve", "--model", "models/lenet5", "--port", "0", "--allowed-host",
+                "digits.example:8080")).redirectErrorStream(true).start();
+        try {
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            String out = new String(p.getInputStream().readAllBytes()).strip();
+            assertThat(out).isEqualTo("digitlab: error: --allowed-host takes a host name or address without a port, got "
+                    + "'digits.example:8080'");
+            assertThat(p.exitValue()).isNotZero();
+        } finally {
+            p.destroyForcibly();
+        }
+    }
 }
