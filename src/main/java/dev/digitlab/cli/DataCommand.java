@@ -87,6 +87,9 @@ class DataCommand {
             if (count < 1) {
                 throw new DigitlabException("--count must be at least 1, got " + count);
             }
+            if (flip && !augment) {
+                throw new DigitlabException("--flip mirrors images as part of --augment; give both");
+            }
             DataFolder.TrainTest tt = data.load();
             Digits d = switch (split) {
                 case "train" -> tt.train();

@@ -272,8 +272,12 @@ class TrainCommand implements Callable<Integer> {
 
     /** The options as a training configuration (not yet validated). */
     TrainConfig config() {
+        if (flip && !augment) {
+            throw new DigitlabException("--flip mirrors images as part of --augment; give both");
+        }
         return TrainConfig.builder().model(model).dataset(data.dataset().id()).dataFile(dataFile == null ? null : dataFile.toString())
-                .epochs(numEpochs != null ? numEpochs : epochs).batchSize(batchSize).lr(learningRate != null ? learningRate : lr).optimizer(optimizer).momentum(momentum).weightDecay(weightDecay)
+                .epochs(numEpochs != null ? numEpochs : epochs).batchSize(batchSize).lr(learningRate != null ? learningRate : lr)
+                .optimizer(optimizer).momentum(momentum).weightDecay(weightDecay)
                 .beta1(beta1).beta2(beta2).lrSchedule(lrSchedule).stepEpochs(stepEpochs).gamma(gamma).valSplit(valSplit)
                 .seed(seed).normalize(normalize).patience(patience).device(device).limit(limit)
                 .augmentation(augment ? new Augmentation(rotate, zoom, shift, flip) : null).build();

@@ -27,10 +27,8 @@ public final class Dashboard implements AutoCloseable {
         pages.register(app);
         // the dashboard's own address is its page; the drawing page's files are there too, for serve's
         app.before("/", ctx -> {
-            if (ctx.path().equals("/")) {
-                ctx.redirect(PAGE);
-                ctx.skipRemainingHandlers();
-            }
+            ctx.redirect(PAGE + (ctx.queryString() == null ? "" : "?" + ctx.queryString()));
+            ctx.skipRemainingHandlers();
         });
     }
 

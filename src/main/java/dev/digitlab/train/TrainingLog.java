@@ -25,8 +25,8 @@ public final class TrainingLog implements TrainingListener {
                 s.norm().name(), s.norm().mean(), s.norm().std()));
         Augmentation a = c.augmentation();
         if (a != null) {
-            log.accept(String.format("augmentation: rotate up to %s degrees, zoom up to %s, shift up to %s of the side",
-                    a.rotate(), a.zoom(), a.shift()));
+            log.accept(String.format("augmentation: rotate up to %s degrees, zoom up to %s, shift up to %s of the side%s",
+                    a.rotate(), a.zoom(), a.shift(), a.flip() ? ", half mirrored left to right" : ""));
         }
         log.accept("class balance (training part): " + balance(s.trainPart()));
     }

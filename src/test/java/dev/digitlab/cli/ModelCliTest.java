@@ -138,6 +138,7 @@ class ModelCliTest {
         expectError(CliRun.of("train", "--num-epochs", "0"), "--epochs must be at least 1, got 0");
         expectError(CliRun.of("train", "--learning-rate", "0"), "--lr must be a positive number, got 0.0");
         expectError(CliRun.of("train", "--val-split", "1"), "--val-split must be in [0, 1), got 1.0");
+        expectError(CliRun.of("train", "--flip"), "--flip mirrors images as part of --augment; give both");
         expectError(CliRun.of("train", "--model", "alexnet"), "unknown model 'alexnet'");
         expectError(CliRun.of("train", "--out", model.toString(), "--epochs", "1"), model + " already holds a lenet5 run");
     }

@@ -159,9 +159,12 @@ class TrainingDashboardTest {
         try (Dashboard dashboard = new Dashboard(tmp.resolve("none"))) {
             int port = dashboard.start("127.0.0.1", 0);
             HttpResponse<String> home = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + port + "/")).build(), HttpResponse.BodyHandlers.ofString());
+                    URI.create("http://127.0.0.1:" + port + "/?run=r1")).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(home.statusCode()).isEqualTo(302);
-            assertThat(home.headers().firstValue("Location")).hasValueSatisfying(l -> assertThat(l).endsWith(Dashboard.PAGE));
+            assertThat(home.headers().firstValue("Location")).hasValueSatisfying(l -> assertThat(l).endsWith(Dashboard.PAGE + "?run=r1"));
+            HttpResponse<String> other = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port + Dashboard.PAGE)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(other.statusCode()).isEqualTo(200);
         }
     }
 }
