@@ -30,8 +30,8 @@ class ImportCommand implements Callable<Integer> {
     @Option(names = "--normalize", paramLabel = "HOW", description = "the normalisation the model was trained with: mnist (0.1307/0.3081), half (0.5/0.5), none, or MEAN,STD (default: what the file records, as digitlab's export does, else mnist)")
     String normalize;
 
-    @Option(names = "--dataset", paramLabel = "NAME", description = "mnist or fashion: the classes the model predicts (default: ${DEFAULT-VALUE})")
-    String dataset = "mnist";
+    @Option(names = "--dataset", paramLabel = "NAME", description = "mnist or fashion: the classes the model predicts (default: what the file records, as digitlab's export does, else mnist)")
+    String dataset;
 
     @Option(names = "--key-map", split = ",", paramLabel = "MODULES", description = "the file's modules in the order of the architecture's layers with parameters, "
             + "e.g. features.0,features.3,classifier.0 (default: matched by key paths and shapes)")
@@ -43,7 +43,7 @@ class ImportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Import.Result r = Import.run(file, out, new Import.Options(arch, normalize == null ? null : Import.normalization(normalize), Dataset.parse(dataset), keyMap, trustScript));
+        Import.Result r = Import.run(file, out, new Import.Options(arch, normalize == null ? null : Import.normalization(normalize), dataset == null ? null : Dataset.parse(dataset), keyMap, trustScript));
         System.out.println("imported " + r.architecture() + " from " + file + " (" + r.format().name().toLowerCase(Locale.ROOT)
                 .replace('_', '-') + (r.tensors() > 0 ? ", " + r.tensors() + " tensors" : "") + ") into " + out);
         System.out.println("next: digitlab evaluate --model " + out + "   |   digitlab serve --model " + out);

@@ -37,7 +37,7 @@ public final class Import {
 
     /**
      * How to use the weights: the zoo architecture (null for TorchScript), the normalisation the model was trained
-     * with (null: what the file records, else MNIST's), the data set whose class names it predicts, optionally the file's modules in layer order, and whether a
+     * with (null: what the file records, else MNIST's), the data set whose class names it predicts (null: likewise), optionally the file's modules in layer order, and whether a
      * TorchScript module's code is trusted (run without checking its operators; recorded in the sidecar).
      */
     public record Options(String architecture, Normalization normalization, Dataset dataset, List<String> keyMap,
@@ -85,13 +85,11 @@ public final class Import {
             throw new DigitlabException(out + " already holds a model; choose another {@out}");
         }
         Format format = detect(file);
-        List<String> classes = o.dataset().classNames();
         Map<String, Object> source = new LinkedHashMap<>();
         source.put("file", file.toAbsolutePath().normalize().toString());
         source.put("format", format.name().toLowerCase(Locale.ROOT).replace('_', '-'));
         source.put("sha256", Sha256.of(file));
         source.put("importedAt", Instant.now().toString());
-        Map<String, Object> training = Map.of("dataset", o.dataset().id());
         // the file is read and checked before libtorch is loaded: a refusal costs no engine start
         if (format == Format.TORCHSCRIPT) {
             if (o.architecture() != null && !o.architecture().equals(Architecture.SCRIPT)) {
@@ -107,8 +105,9 @@ public final class Import {
                 Files.createDirectories(out);
                 AtomicFiles.write(out.resolve(ModelFolder.SCRIPT), w -> Files.copy(file, w));
                 try (Net net = Net.script(Architecture.script(side), root, out.resolve(ModelFolder.SCRIPT))) {
+                    Dataset dataset = o.dataset() != null ? o.dataset() : Dataset.MNIST;
                     ModelFolder.save(out, net, ModelFolder.sidecar(net, o.normalization() != null ? o.normalization()
-                            : MNIST, classes, training, Map.of(), source));
+                            : MNIST, dataset.classNames(), Map.of("dataset", dataset.id()), Map.of(), source));
                 }
             }
             return new Result(format, Architecture.SCRIPT, 0, out);
@@ -120,16 +119,29 @@ public final class Import {
         StateDict dict = format == Format.SAFETENSORS ? SafeTensors.read(file) : TorchPickle.read(file);
         List<float[]> values = WeightMapping.map(dict, arch, o.keyMap(), file.toString());
         Normalization norm = o.normalization() != null ? o.normalization() : fileNormalization(dict, file);
+        Dataset dataset = o.dataset() != null ? o.dataset() : fileDataset(dict, file);
         if (o.keyMap() != null) {
             source.put("keyMap", o.keyMap());
         }
         try (NDManager root = NDManager.newBaseManager(); Net net = Net.withWeights(arch, root, values)) {
-            ModelFolder.save(out, net, ModelFolder.sidecar(net, norm, classes, training, Map.of(), source));
+            ModelFolder.save(out, net, ModelFolder.sidecar(net, norm, dataset.classNames(), Map.of("dataset", dataset.id()),
+                    Map.of(), source));
         }
         return new Result(format, arch.name(), dict.tensors().size(), out);
     }
 
     private static final Normalization MNIST = normalization("mnist");
+
+    /** The data set whose classes a file's model predicts, as digitlab's export records it; else MNIST. */
+    private static Dataset fileDataset(StateDict dict, Path file) {
+        String recorded = dict.metadata().get(StateDict.DATASET);
+        try {
+            return recorded == null ? Dataset.MNIST : Dataset.parse(recorded);
+        } catch (DigitlabException e) {
+            throw new DigitlabException(file + ": its header's " + StateDict.DATASET + " is '" + Limits.brief(recorded)
+                    + "', not a data set digitlab knows");
+        }
+    }
 
     /**
      * The normalisation a file records (digitlab's own PyTorch export writes it into the safetensors header), else

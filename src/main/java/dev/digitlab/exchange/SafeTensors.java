@@ -134,7 +134,7 @@ public final class SafeTensors {
             if (meta != null && meta.isObject()) {
                 meta.fields().forEachRemaining(e -> {
                     if (e.getValue().isTextual()) {
-                        metadata.put(Limits.brief(e.getKey()), Limits.brief(e.getValue().asText()));
+                        metadata.put(e.getKey(), e.getValue().asText());
                     }
                 });
             }

@@ -11,6 +11,8 @@ public record StateDict(LinkedHashMap<String, Tensor> tensors, String format, Ma
 
     /** What digitlab's PyTorch export records of the normalisation its model was trained with ({@code MEAN,STD}). */
     public static final String NORMALIZE = "digitlab.normalize";
+    /** ... and of the data set whose classes it predicts. */
+    public static final String DATASET = "digitlab.dataset";
 
     public StateDict(LinkedHashMap<String, Tensor> tensors, String format) {
         this(tensors, format, Map.of());

@@ -66,7 +66,8 @@ public final class TorchExport {
                 }
             }
             SafeTensors.write(out.resolve(WEIGHTS), tensors, Map.of("format", "pt", "producer", "digitlab " + Version.VERSION,
-                    "architecture", arch.name(), StateDict.NORMALIZE, m.sidecar().norm().mean() + "," + m.sidecar().norm().std()));
+                    "architecture", arch.name(), StateDict.NORMALIZE, m.sidecar().norm().mean() + "," + m.sidecar().norm().std(),
+                    StateDict.DATASET, m.sidecar().training().path("dataset").asText("mnist")));
             AtomicFiles.writeString(out.resolve(MODULE), source(arch, m.sidecar(), lines));
         }
     }

@@ -47,6 +47,15 @@ class FashionTest {
         assertThat(report.exitCode()).as(report.err()).isZero();
         assertThat(Files.readString(model.resolve("report/index.html"))).contains("Ankle boot").contains("T-shirt/top");
 
+        // out to PyTorch and back with no options: the export's header carries the data set and the normalisation
+        CliRun export = CliRun.of("export", "--model", model.toString(), "--format", "pytorch", "--out", dir.resolve("pt").toString());
+        assertThat(export.exitCode()).as(export.err()).isZero();
+        Path back = dir.resolve("back");
+        CliRun imp = CliRun.of("import", dir.resolve("pt/model.safetensors").toString(), "--arch", "mlp", "--out", back.toString());
+        assertThat(imp.exitCode()).as(imp.err()).isZero();
+        assertThat(ModelFolder.readSidecar(back).classNames()).isEqualTo(ModelFolder.readSidecar(model).classNames());
+        assertThat(ModelFolder.readSidecar(back).mean()).isEqualTo(ModelFolder.readSidecar(model).mean());
+
         // serve's feedback goes with the model's own data set unless --feedback says otherwise
         assertThat(ServeCommand.datasetOf(model)).isEqualTo(Dataset.FASHION);
         try (Server server = new Server(new ModelPool(List.of(model), 1), dir.resolve("feedback.csv")).start("127.0.0.1", 0)) {
