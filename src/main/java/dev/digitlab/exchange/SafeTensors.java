@@ -199,7 +199,7 @@ public final class SafeTensors {
         while (x.hasNext() && y.hasNext()) {
             String p = x.next();
             String q = y.next();
-            boolean numbers = Character.isDigit(p.charAt(0)) && Character.isDigit(q.charAt(0));
+            boolean numbers = isAsciiDigit(p.charAt(0)) && isAsciiDigit(q.charAt(0)); // what the split took as digits
             int c = numbers ? compareDigits(p, q) : p.compareTo(q);
             if (c != 0) {
                 return c;
@@ -222,5 +222,9 @@ public final class SafeTensors {
             out.add(m.group());
         }
         return out;
+    }
+
+    private static boolean isAsciiDigit(char c) {
+        return c >= '0' && c <= '9';
     }
 }
