@@ -76,11 +76,6 @@ public final class Launcher {
             }
             return m.group(1);
         }
-
-        /** A percentage group 1 of {@code regex} matches, as a fraction. */
-        public double percent(String regex) {
-            return Double.parseDouble(find(regex)) / 100;
-        }
     }
 
     public static void assertCleanStandardError(String what, String err) {
