@@ -121,7 +121,10 @@ final class EventStreams implements AutoCloseable {
         final SseClient client;
         final Path file;
         final AtomicBoolean done = new AtomicBoolean();
-        final StringBuilder partial = new StringBuilder();
+        private static final int MAX_LINE = 1 << 20;
+
+        /** The bytes of a line still being written; split on the newline byte, so no character is cut in two. */
+        final java.io.ByteArrayOutputStream partial = new java.io.ByteArrayOutputStream();
         volatile ScheduledFuture<?> task;
         long at;
         long lastSent = System.nanoTime();
@@ -168,18 +171,28 @@ final class EventStreams implements AutoCloseable {
                     byte[] b = new byte[(int) Math.min(size - at, 1 << 20)];
                     f.readFully(b);
                     at += b.length;
-                    partial.append(new String(b, StandardCharsets.UTF_8));
+                    partial.writeBytes(b);
                 }
-                int nl;
-                while ((nl = partial.indexOf("\n")) >= 0) {
-                    String line = partial.substring(0, nl);
-                    partial.delete(0, nl + 1);
+                byte[] pending = partial.toByteArray();
+                int from = 0;
+                for (int nl = 0; nl < pending.length; nl++) {
+                    if (pending[nl] != '\n') {
+                        continue;
+                    }
+                    String line = new String(pending, from, nl - from, StandardCharsets.UTF_8);
+                    from = nl + 1;
                     client.sendEvent("training", line);
                     lastSent = System.nanoTime();
                     if (line.contains("\"type\":\"finish\"")) {
                         client.sendEvent("end", "finished");
                         return false;
                     }
+                }
+                partial.reset();
+                partial.write(pending, from, pending.length - from);
+                if (partial.size() > MAX_LINE) { // an events file's lines are a few hundred bytes
+                    client.sendEvent("error", "a line of the run's events file is longer than " + MAX_LINE + " bytes");
+                    return false;
                 }
             }
             if (System.nanoTime() - lastSent > HEARTBEAT_MS * 1_000_000) {
