@@ -101,8 +101,8 @@ class DataCommand {
             Split.shuffle(idx, new Random(seed));
             int[] pick = Arrays.copyOf(idx, Math.min(count, d.size()));
             if (augment) {
-                d = warped(d, pick, new Augmentation(Augmentation.DEFAULT.rotate(), Augmentation.DEFAULT.zoom(),
-                        Augmentation.DEFAULT.shift(), flip), new Random(seed));
+                d = new Augmentation(Augmentation.DEFAULT.rotate(), Augmentation.DEFAULT.zoom(), Augmentation.DEFAULT.shift(),
+                        flip).warped(d, pick, new Random(seed));
                 Arrays.setAll(pick, i -> i);
             }
             Digits shown = d;
@@ -111,22 +111,6 @@ class DataCommand {
                     k -> shown.classNames().get(shown.label(pick[k])), k -> Color.BLACK), out);
             System.out.println("wrote " + pick.length + " " + (augment ? "augmented " : "") + split + " images to " + out);
             return 0;
-        }
-
-        /** The picked images as the training loop's augmentation warps them, in the order picked. */
-        private static Digits warped(Digits d, int[] pick, Augmentation a, Random random) {
-            int area = d.rows() * d.cols();
-            float[] out = new float[pick.length * area];
-            a.warp(d.pixels(), d.rows(), pick, 0, pick.length, out, random);
-            byte[] pixels = new byte[out.length];
-            byte[] labels = new byte[pick.length];
-            for (int i = 0; i < out.length; i++) {
-                pixels[i] = (byte) Math.round(Math.min(255f, Math.max(0f, out[i])));
-            }
-            for (int k = 0; k < pick.length; k++) {
-                labels[k] = (byte) d.label(pick[k]);
-            }
-            return new Digits(pixels, labels, pick.length, d.rows(), d.cols(), d.classNames(), d.source());
         }
     }
 }

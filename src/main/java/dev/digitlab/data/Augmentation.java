@@ -55,6 +55,22 @@ public record Augmentation(double rotate, double zoom, double shift, boolean fli
         }
     }
 
+    /** Images {@code pick} of {@code d}, in that order, as training warps them (what {@code data show --augment} draws). */
+    public Digits warped(Digits d, int[] pick, Random random) {
+        int area = d.rows() * d.cols();
+        float[] out = new float[pick.length * area];
+        warp(d.pixels(), d.rows(), pick, 0, pick.length, out, random);
+        byte[] pixels = new byte[out.length];
+        byte[] labels = new byte[pick.length];
+        for (int i = 0; i < out.length; i++) {
+            pixels[i] = (byte) Math.round(Math.min(255f, Math.max(0f, out[i])));
+        }
+        for (int k = 0; k < pick.length; k++) {
+            labels[k] = (byte) d.label(pick[k]);
+        }
+        return new Digits(pixels, labels, pick.length, d.rows(), d.cols(), d.classNames(), d.source());
+    }
+
     /** Every image of {@code d} turned by {@code degrees} and scaled by {@code scale} about its centre (test-time views). */
     public static Digits warped(Digits d, double degrees, double scale) {
         int area = d.rows() * d.cols();
