@@ -148,6 +148,11 @@ class ImportFuzzTest {
         Count script = fuzz("TorchScript, whole file", "lenet5-script.pt", null, 80, random, FuzzTest::mutate, failures);
         Count code = fuzz("TorchScript, operators swapped", "script-cnn-scripted.pt", null, 200, random,
                 (b, r) -> inEntry(b, "/code/", c -> operatorEdit(c, r)), failures);
+        // a whole module (torch.save(model)): classes, NEWOBJ, BUILD, sets of names and the module walk
+        Count whole = fuzz("whole module, words in data.pkl", "../writeups/lenet5-whole.pth", "lenet5", 300, random,
+                (b, r) -> inEntry(b, "data.pkl", p -> lengthEdit(p, r)), failures);
+        Count wholeFile = fuzz("whole module, whole file", "../writeups/lenet5-whole.pth", "lenet5", 200, random,
+                FuzzTest::mutate, failures);
         System.out.printf("all cases: %.1f s%n", (System.nanoTime() - start) / 1e9);
 
         assertThat(failures).isEmpty();
@@ -161,6 +166,8 @@ class ImportFuzzTest {
         assertThat(safe.rejected()).isGreaterThan(150);
         assertThat(script.rejected()).isGreaterThan(25);
         assertThat(code.rejected()).as("every swapped operator is refused").isEqualTo(200);
+        assertThat(whole.rejected()).isGreaterThan(150);
+        assertThat(wholeFile.models()).isGreaterThan(30);
     }
 
     // ---- mutations ---------------------------------------------------------------------------------------------------
