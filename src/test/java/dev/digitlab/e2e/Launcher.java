@@ -105,24 +105,44 @@ public final class Launcher {
         }
     }
 
+    /** How long a server may take to say where it listens: libtorch's first start on a loaded 2-core machine. */
+    private static final long START_TIMEOUT_MS = 180_000;
+
     /** A command that keeps running (serve): started, its address read from its first line; close() stops it. */
     public Background serve(String... args) throws IOException {
         int n = runs.incrementAndGet();
         Path err = logFile(n, "err");
         Process p = start(List.of(args), null, err);
         Background b = new Background(List.of(args), p, err);
+        // a server that never says where it listens is stopped, so that the read below ends instead of the suite hanging
+        Thread watchdog = new Thread(() -> {
+            try {
+                Thread.sleep(START_TIMEOUT_MS);
+                p.destroyForcibly();
+            } catch (InterruptedException e) {
+                // it started
+            }
+        }, "serve watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
         try {
             BufferedReader lines = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
             for (String line; (line = lines.readLine()) != null; ) {
                 Matcher m = Pattern.compile("at (http://127\\.0\\.0\\.1:\\d+)/").matcher(line);
                 if (m.find()) {
+                    watchdog.interrupt();
                     b.url = m.group(1);
+                    Thread drain = new Thread(() -> lines.lines().forEach(l -> { }), "serve stdout"); // a full pipe would block it
+                    drain.setDaemon(true);
+                    drain.start();
                     return b;
                 }
             }
-            fail("./digitlab %s ended without saying where it listens:\n%s", String.join(" ", args), Files.readString(err));
+            fail("./digitlab %s ended without saying where it listens (or took over %d s):\n%s", String.join(" ", args),
+                    START_TIMEOUT_MS / 1000, Files.readString(err));
             return b;
         } catch (IOException | RuntimeException | AssertionError e) {
+            watchdog.interrupt();
             b.close();
             throw e;
         }
