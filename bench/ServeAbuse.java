@@ -193,12 +193,18 @@ public class ServeAbuse {
         byte[] bomb = out.toByteArray();
         HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/api/predict")).timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "image/png").POST(HttpRequest.BodyPublishers.ofByteArray(bomb)).build();
-        Map<String, LongAdder> answers = new ConcurrentHashMap<>();
         long end = System.nanoTime() + 20_000_000_000L;
-        ExecutorService pool = Executors.newFixedThreadPool(24);
-        for (int i = 0; i < 24; i++) {
+        return hammer(req, 24, () -> System.nanoTime() < end, 2) + " (each " + bomb.length + " bytes)";
+    }
+
+    /** {@code clients} threads sending {@code req} while {@code more} says so; the answers counted by status. */
+    static String hammer(HttpRequest req, int clients, java.util.function.BooleanSupplier more, int minutes)
+            throws InterruptedException {
+        Map<String, LongAdder> answers = new ConcurrentHashMap<>();
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        for (int i = 0; i < clients; i++) {
             pool.submit(() -> {
-                while (System.nanoTime() < end) {
+                while (more.getAsBoolean()) {
                     String k;
                     try {
                         k = String.valueOf(http.send(req, HttpResponse.BodyHandlers.discarding()).statusCode());
@@ -210,8 +216,8 @@ public class ServeAbuse {
             });
         }
         pool.shutdown();
-        pool.awaitTermination(2, TimeUnit.MINUTES);
-        return counts(answers) + " (each " + bomb.length + " bytes)";
+        pool.awaitTermination(minutes, TimeUnit.MINUTES);
+        return counts(answers);
     }
 
     /** 10,000 feedback posts from 16 clients, as fast as they are answered. */
@@ -221,25 +227,8 @@ public class ServeAbuse {
         HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/api/feedback")).timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"label\": 3, \"pixels\": " + px + "]}")).build();
-        Map<String, LongAdder> answers = new ConcurrentHashMap<>();
         AtomicLong left = new AtomicLong(10_000);
-        ExecutorService pool = Executors.newFixedThreadPool(16);
-        for (int i = 0; i < 16; i++) {
-            pool.submit(() -> {
-                while (left.getAndDecrement() > 0) {
-                    String k;
-                    try {
-                        k = String.valueOf(http.send(req, HttpResponse.BodyHandlers.discarding()).statusCode());
-                    } catch (IOException | InterruptedException e) {
-                        k = "failed";
-                    }
-                    answers.computeIfAbsent(k, x -> new LongAdder()).increment();
-                }
-            });
-        }
-        pool.shutdown();
-        pool.awaitTermination(5, TimeUnit.MINUTES);
-        return counts(answers);
+        return hammer(req, 16, () -> left.getAndDecrement() > 0, 5);
     }
 
     public static void main(String[] args) throws Exception {
