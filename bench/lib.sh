@@ -1,5 +1,5 @@
 # Shared by the benchmark scripts (source it; with --no-torch, PyTorch is not installed). Sets: here, app (a private copy of the jar), data_dir, and the
-# command arrays digitlab (runs the private copy) and torch_python (Debian's python3 with torch, installed when
+# command arrays digitlab (runs the private copy) and torch_python (PyTorch 2.x in the project's venv, made when
 # missing); defines peak_rss (runs a command, writes its peak RSS in MB to a file), median and machine (one line).
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$here/digitlab" --version >/dev/null   # builds the jar if needed
@@ -11,14 +11,11 @@ data_dir="${DIGITLAB_DATA:-$HOME/.cache/digitlab}/mnist"
 
 digitlab=(env DIGITLAB_JAR="$app/digitlab.jar" "$here/digitlab") # the launcher, as users run it
 
-# Debian's PyTorch, as the issue asks; OpenBLAS must not start threads that fight torch's own (see the reference).
-# Scripts that need no PyTorch source this file with --no-torch.
-if [ "${1:-}" != "--no-torch" ] && ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
-  echo "bench: installing Debian's python3-torch" >&2
-  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
-  $sudo apt-get install -y -q python3-torch >&2
+# A current PyTorch 2.x from the machine's package index, in the project's venv (interop/venv makes it once); OpenBLAS
+# must not start threads that fight torch's own. Scripts that need no PyTorch source this file with --no-torch.
+if [ "${1:-}" != "--no-torch" ]; then
+  torch_python=(env OPENBLAS_NUM_THREADS=1 "$("$here/interop/venv")")
 fi
-torch_python=(env OPENBLAS_NUM_THREADS=1 /usr/bin/python3)
 
 # peak_rss FILE CMD...: runs CMD; FILE gets its peak resident memory in MB (GNU time's %M is in KB).
 peak_rss() {
@@ -35,5 +32,5 @@ peak_rss() {
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
 machine() {
-  echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(java -version 2>&1 | head -1), $(/usr/bin/python3 -c 'import torch; print("PyTorch", torch.__version__)' 2>/dev/null || echo 'no PyTorch')"
+  echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(java -version 2>&1 | head -1), $("${torch_python[@]:-false}" -c 'import torch; print("PyTorch", torch.__version__)' 2>/dev/null || echo 'no PyTorch')"
 }
