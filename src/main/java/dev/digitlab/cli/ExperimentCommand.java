@@ -18,10 +18,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 
 @Command(name = "experiment", mixinStandardHelpOptions = true, sortOptions = false,
@@ -29,17 +31,22 @@ import picocli.CommandLine.Option;
                 + "mean epoch seconds and parameters, written to OUT/results.md and OUT/results.csv.",
                 "Finished runs are kept and skipped, so an experiment that was stopped continues where it was."})
 class ExperimentCommand implements Callable<Integer> {
-    /** Grid keys: train's options without the dashes, plus two short names. */
-    static final Map<String, String> KEYS = new LinkedHashMap<>();
+    /**
+     * Grid keys: train's options that set a training setting, without the dashes (read from train's own command line,
+     * so that a setting added there is a key here), plus two short names. The seed and the data file are the
+     * experiment's to choose.
+     */
+    static final Map<String, OptionSpec> KEYS = new LinkedHashMap<>();
 
     static {
-        for (String k : List.of("model", "epochs", "batch-size", "lr", "optimizer", "momentum", "weight-decay", "beta1", "beta2",
-                "lr-schedule", "lr-step-epochs", "lr-gamma", "val-split", "normalize", "patience", "limit", "augment",
-                "rotate", "zoom", "shift")) {
-            KEYS.put(k, "--" + k);
+        for (OptionSpec o : Main.commandLine(new TrainCommand()).getCommandSpec().options()) {
+            String setting = TrainCommand.setting(Flags.field(o));
+            if (!o.hidden() && TrainConfig.SETTINGS.contains(setting) && !Set.of("seed", "dataFile").contains(setting)) {
+                KEYS.put(o.longestName().substring(2), o);
+            }
         }
-        KEYS.put("batch", "--batch-size");
-        KEYS.put("schedule", "--lr-schedule");
+        KEYS.put("batch", KEYS.get("batch-size"));
+        KEYS.put("schedule", KEYS.get("lr-schedule"));
     }
 
     @Option(names = "--grid", paramLabel = "SPEC", description = "variants as every combination of key=value,value lists, "
@@ -53,7 +60,7 @@ class ExperimentCommand implements Callable<Integer> {
     int runs;
 
     @Option(names = "--base", paramLabel = "OPTIONS", defaultValue = "",
-            description = "train options every variant starts from, e.g. \"--epochs 3 --val-split 0\"")
+            description = "train options every variant starts from, e.g. \"--epochs 3 --val-split 0\"; a variant's own options win")
     String base;
 
     @Option(names = "--seed", defaultValue = "1", description = "seed of each variant's first run (default: ${DEFAULT-VALUE})")
@@ -165,13 +172,14 @@ class ExperimentCommand implements Callable<Integer> {
     }
 
     private static List<String> asOption(String key, String value) {
-        if (!key.equals("augment")) {
-            return List.of(KEYS.get(key), value);
+        OptionSpec o = KEYS.get(key);
+        if (!o.typeInfo().isBoolean()) {
+            return List.of(o.longestName(), value);
         }
-        return switch (value) {
-            case "true", "on", "yes" -> List.of("--augment");
-            case "false", "off", "no" -> List.of();
-            default -> throw new DigitlabException("--grid: augment=" + value + ": expected true or false");
+        return switch (value) { // a flag: on, or off (--no-augment turns a recipe's warp off)
+            case "true", "on", "yes" -> List.of(o.longestName());
+            case "false", "off", "no" -> o.negatable() ? List.of("--no-" + key) : List.of();
+            default -> throw new DigitlabException("--grid: " + key + "=" + value + ": expected true or false");
         };
     }
 
@@ -213,12 +221,15 @@ class ExperimentCommand implements Callable<Integer> {
             all.addAll(List.of(base.trim().split("\\s+")));
         }
         all.addAll(args);
+        if (all.contains("--seed")) {
+            throw new DigitlabException("variant '" + name + "': --seed is the experiment's to choose (experiment --seed)");
+        }
         all.addAll(List.of("--seed", Long.toString(seed)));
         if (data.dataset != null) {
             all.addAll(List.of("--dataset", data.dataset));
         }
         TrainCommand train = new TrainCommand();
-        CommandLine cli = Main.commandLine(train);
+        CommandLine cli = Main.commandLine(train).setOverwrittenOptionsAllowed(true); // a variant's options win over --base
         try {
             cli.parseArgs(all.toArray(String[]::new));
             if (train.out != null || train.resume != null || train.dataFile != null || train.report) {

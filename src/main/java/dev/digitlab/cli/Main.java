@@ -62,11 +62,16 @@ public class Main implements Runnable {
 
     /** A command line for {@code command}, reading the choice types (optimizer, schedule, ...) by their labels. */
     static CommandLine commandLine(Object command) {
-        return new CommandLine(command)
+        CommandLine cli = new CommandLine(command)
                 .registerConverter(TrainConfig.Optimizer.class, choice(TrainConfig.Optimizer::parse))
                 .registerConverter(TrainConfig.Schedule.class, choice(TrainConfig.Schedule::parse))
                 .registerConverter(Normalization.Method.class, choice(Normalization.Method::parse))
                 .registerConverter(Devices.Choice.class, choice(Devices.Choice::parse));
+        CommandLine train = command instanceof TrainCommand ? cli : cli.getSubcommands().get("train");
+        if (train != null) {
+            TrainCommand.listRecipes(train.getCommandSpec());
+        }
+        return cli;
     }
 
     private static <T> CommandLine.ITypeConverter<T> choice(Function<String, T> parse) {

@@ -16,6 +16,7 @@ import dev.digitlab.serve.Dashboard;
 import dev.digitlab.train.Ensemble;
 import dev.digitlab.train.EventLog;
 import dev.digitlab.train.ProgressBars;
+import dev.digitlab.train.Recipes;
 import dev.digitlab.train.RunFolder;
 import dev.digitlab.train.SeededRuns;
 import dev.digitlab.train.TensorBoardLog;
@@ -48,10 +49,16 @@ class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Option(names = "--recipe", completionCandidates = RecipeNames.class, paramLabel = "NAME",
+            description = "start from a named recipe (listed below); the options given beside it change its settings "
+                    + "one by one (default: ${DEFAULT-VALUE})")
+    String recipe = DEFAULT.recipe();
+
     @Option(names = "--model", completionCandidates = ZooNames.class, description = "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
     String model = DEFAULT.model();
 
-    @Option(names = "--epochs", description = "passes over the training data (default: ${DEFAULT-VALUE}); also --num-epochs, as train.py names it")
+    @Option(names = "--epochs", description = "passes over the training data; 0 keeps the untrained network, a baseline "
+            + "(default: ${DEFAULT-VALUE}); also --num-epochs, as train.py names it")
     int epochs = DEFAULT.epochs();
 
     @Option(names = "--batch-size", description = "images per step (default: ${DEFAULT-VALUE})")
@@ -102,7 +109,8 @@ class TrainCommand implements Callable<Integer> {
     @Option(names = "--limit", description = "train on the first N training images only; 0 = all (default: ${DEFAULT-VALUE})")
     int limit = DEFAULT.limit();
 
-    @Option(names = "--augment", description = "warp every training image at random each epoch (see --rotate, --zoom, --shift)")
+    @Option(names = "--augment", negatable = true,
+            description = "warp every training image at random each epoch (see --rotate, --zoom, --shift); --no-augment turns a recipe's off")
     boolean augment;
 
     @Option(names = "--rotate", description = "with --augment: largest rotation in degrees (default: ${DEFAULT-VALUE})")
@@ -164,6 +172,16 @@ class TrainCommand implements Callable<Integer> {
 
     @Mixin
     DataOptions data;
+
+    /** Lists the recipes under train's help, each with what it measured. */
+    static void listRecipes(CommandSpec train) {
+        List<String> lines = new ArrayList<>();
+        for (Recipes.Recipe r : Recipes.all()) {
+            lines.add(String.format("  %-9s %s", r.name(), r.measured()));
+        }
+        train.usageMessage().footerHeading("%nRecipes (--recipe NAME; measured on 2 cores, docs/RESULTS.md has the commands):%n")
+                .footer(lines.toArray(String[]::new));
+    }
 
     /** Trains (or keeps) each member, then writes DIR/ensemble.json with the members' and the ensemble's test figures. */
     private int trainEnsemble(TrainConfig config, Digits training, Digits test, Path dir, boolean bar) throws Exception {
@@ -235,6 +253,10 @@ class TrainCommand implements Callable<Integer> {
      * and the best one by the watched loss in best/, when that is another epoch.
      */
     static String kept(Path dir, Trainer.Result r, TrainConfig config) {
+        if (r.history().isEmpty()) {
+            return String.format("kept: the untrained network (no epochs: a baseline) in %s%s", dir, Double.isNaN(r.testAccuracy())
+                    ? "" : String.format(", test accuracy %.2f%%", 100 * r.testAccuracy()));
+        }
         int last = r.history().get(r.history().size() - 1).epoch();
         String watched = config.valSplit() > 0 ? "validation loss" : "training loss";
         StringBuilder sb = new StringBuilder("kept: the last epoch's model (epoch " + last + ") in " + dir);
@@ -270,27 +292,46 @@ class TrainCommand implements Callable<Integer> {
         return dir;
     }
 
-    /** The options as a training configuration (not yet validated). */
+    /**
+     * The options as a training configuration (not yet validated): the recipe's settings, each changed by the option
+     * that names it when that option was given, and by no other.
+     */
     TrainConfig config() {
-        if (flip && !augment) {
+        TrainConfig base = Recipes.get(recipe).config();
+        Set<String> named = Flags.given(spec.commandLine().getParseResult());
+        boolean warp = named.contains("augment") ? augment : base.augmentation() != null;
+        if (flip && !warp) {
             throw new DigitlabException("--flip mirrors images as part of --augment; give both");
         }
-        return TrainConfig.builder().model(model).dataset(data.dataset().id()).dataFile(dataFile == null ? null : dataFile.toString())
+        Augmentation from = base.augmentation() != null ? base.augmentation() : Augmentation.DEFAULT;
+        Augmentation augmentation = !warp ? null : new Augmentation(named.contains("rotate") ? rotate : from.rotate(),
+                named.contains("zoom") ? zoom : from.zoom(), named.contains("shift") ? shift : from.shift(),
+                named.contains("flip") ? flip : from.flip());
+        TrainConfig requested = TrainConfig.builder().model(model).dataset(data.dataset().id())
+                .dataFile(dataFile == null ? null : dataFile.toString())
                 .epochs(numEpochs != null ? numEpochs : epochs).batchSize(batchSize).lr(learningRate != null ? learningRate : lr)
                 .optimizer(optimizer).momentum(momentum).weightDecay(weightDecay)
                 .beta1(beta1).beta2(beta2).lrSchedule(lrSchedule).stepEpochs(stepEpochs).gamma(gamma).valSplit(valSplit)
                 .seed(seed).normalize(normalize).patience(patience).device(device).limit(limit)
-                .augmentation(augment ? new Augmentation(rotate, zoom, shift, flip) : null).build();
+                .augmentation(augmentation).recipe(recipe).build();
+        Set<String> taken = new TreeSet<>(given());
+        taken.addAll(Set.of("dataset", "dataFile", "augmentation")); // the data is no recipe's; the warp is worked out above
+        return base.with(requested, taken);
     }
 
     /** The configuration's settings that were named on the command line (the warp's three belong to augmentation). */
     Set<String> given() {
         Set<String> given = new TreeSet<>();
         for (String field : Flags.given(spec.commandLine().getParseResult())) {
-            given.add(Set.of("augment", "rotate", "zoom", "shift", "flip").contains(field) ? "augmentation"
-                    : Map.of("numEpochs", "epochs", "learningRate", "lr").getOrDefault(field, field));
+            given.add(setting(field));
         }
         return given;
+    }
+
+    /** The training setting an option's field sets: itself, or augmentation for the warp's parts, train.py's aliases. */
+    static String setting(String field) {
+        return Set.of("augment", "rotate", "zoom", "shift", "flip").contains(field) ? "augmentation"
+                : Map.of("numEpochs", "epochs", "learningRate", "lr").getOrDefault(field, field);
     }
 
     /**
@@ -312,7 +353,7 @@ class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path dir = resume != null ? resume : out != null ? out : freshRunFolder(model);
+        Path dir = resume != null ? resume : out != null ? out : freshRunFolder(config().model());
         if (resume != null && !Files.isDirectory(resume)) {
             throw new DigitlabException(resume + ": no such run folder to resume");
         }

@@ -24,6 +24,7 @@ public final class Models {
             "deep-cnn", Models::deepCnn,
             "mlp", Models::mlp,
             "fast-cnn", Models::fastCnn,
+            "quick-cnn", Models::quickCnn,
             "best", Models::best));
 
     private Models() {}
@@ -141,6 +142,24 @@ public final class Models {
                 .add("ReLU", Activation.reluBlock())
                 .add("BatchNorm2d", bn())
                 .add("Flatten", Blocks.batchFlattenBlock())
+                .add("Linear", linear(10));
+    }
+
+    /**
+     * The fastest road to 99 % (one epoch; docs/PERFORMANCE.md): the network of the "MNIST to 99 % in under a second"
+     * study, narrowed from 24 filters and 256 units, which trains a third faster here and is as accurate in one epoch.
+     */
+    static Architecture quickCnn() {
+        return new Architecture("quick-cnn", 28)
+                .add("Conv2d", conv(20, 5, 0))        // 20@24x24
+                .add("MaxPool2d", maxPool())          // 20@12x12
+                .add("ReLU", Activation.reluBlock())
+                .add("Conv2d", conv(32, 3, 0))        // 32@10x10
+                .add("MaxPool2d", maxPool())          // 32@5x5: flatten 800
+                .add("ReLU", Activation.reluBlock())
+                .add("Flatten", Blocks.batchFlattenBlock())
+                .add("Linear", linear(128))
+                .add("ReLU", Activation.reluBlock())
                 .add("Linear", linear(10));
     }
 

@@ -42,8 +42,10 @@ public final class ExperimentTable {
         StringBuilder b = new StringBuilder("| variant | options | runs | test accuracy (mean ± std) | mean epoch | parameters |\n"
                 + "|---|---|---|---|---|---|\n");
         for (Row r : rows) {
-            b.append(String.format(Locale.ROOT, "| %s | `%s` | %d | %.2f ± %.2f %% | %.1f s | %,d |%n", r.variant(), r.options(),
-                    r.runs(), 100 * r.meanAccuracy(), 100 * r.stdAccuracy(), r.meanEpochSeconds(), r.parameters()));
+            String epoch = Double.isNaN(r.meanEpochSeconds()) ? "no epochs" // --epochs 0: the untrained baseline
+                    : String.format(Locale.ROOT, "%.1f s", r.meanEpochSeconds());
+            b.append(String.format(Locale.ROOT, "| %s | `%s` | %d | %.2f ± %.2f %% | %s | %,d |%n", r.variant(), r.options(),
+                    r.runs(), 100 * r.meanAccuracy(), 100 * r.stdAccuracy(), epoch, r.parameters()));
         }
         return b.toString();
     }
@@ -51,8 +53,9 @@ public final class ExperimentTable {
     public static String csv(List<Row> rows) {
         StringBuilder b = new StringBuilder("variant,options,runs,mean_test_accuracy,std_test_accuracy,mean_epoch_seconds,parameters\n");
         for (Row r : rows) {
-            b.append(String.format(Locale.ROOT, "%s,%s,%d,%.6f,%.6f,%.3f,%d%n", quote(r.variant()), quote(r.options()), r.runs(),
-                    r.meanAccuracy(), r.stdAccuracy(), r.meanEpochSeconds(), r.parameters()));
+            String epoch = Double.isNaN(r.meanEpochSeconds()) ? "" : String.format(Locale.ROOT, "%.3f", r.meanEpochSeconds());
+            b.append(String.format(Locale.ROOT, "%s,%s,%d,%.6f,%.6f,%s,%d%n", quote(r.variant()), quote(r.options()), r.runs(),
+                    r.meanAccuracy(), r.stdAccuracy(), epoch, r.parameters()));
         }
         return b.toString();
     }

@@ -119,8 +119,11 @@ public final class RunFolder implements TrainingListener {
     public void finished(Finish f) {
         io(() -> {
             List<EpochStats> history = f.result().history();
+            if (history.isEmpty()) { // --epochs 0: the untrained network, kept as a baseline like any run
+                History.write(dir, history);
+            }
             ModelFolder.save(dir, f.net(), ModelFolder.sidecar(f.net(), norm, classNames, config,
-                    metrics(history.get(history.size() - 1), f.result().testLoss(), f.result().testAccuracy())));
+                    metrics(history.isEmpty() ? null : history.get(history.size() - 1), f.result().testLoss(), f.result().testAccuracy())));
             Path best = dir.resolve("best");
             if (f.test() == null || !ModelFolder.isModel(best)) {
                 return;
@@ -137,8 +140,15 @@ public final class RunFolder implements TrainingListener {
         });
     }
 
+    /** The sidecar's figures after epoch {@code e} (null: none was trained). */
     static Map<String, Object> metrics(EpochStats e, double testLoss, double testAccuracy) {
         Map<String, Object> m = new LinkedHashMap<>();
+        if (e == null) {
+            m.put("epoch", 0);
+            m.put("testLoss", testLoss);
+            m.put("testAccuracy", testAccuracy);
+            return m;
+        }
         m.put("epoch", e.epoch());
         m.put("trainLoss", e.trainLoss());
         m.put("trainAccuracy", e.trainAccuracy());

@@ -83,7 +83,7 @@ public final class SeededRuns {
         if (acc == null || !acc.isNumber()) {
             return false;
         }
-        if (!config.equals(TrainConfig.fromJson(s.training()))) {
+        if (!config.sameRunAs(TrainConfig.fromJson(s.training()))) {
             throw new DigitlabException(dir + " holds a finished run of another configuration; choose another {@out}");
         }
         return true;

@@ -27,7 +27,7 @@ public record TrainConfig(
         String model, String dataset, String dataFile, int epochs, int batchSize, double lr, Optimizer optimizer,
         double momentum, double weightDecay, double beta1, double beta2, Schedule lrSchedule, int stepEpochs,
         double gamma, double valSplit, long seed, Normalization.Method normalize, int patience, Devices.Choice device,
-        int limit, Augmentation augmentation) {
+        int limit, Augmentation augmentation, String recipe) {
 
     /** The shipped defaults: what {@code digitlab train} runs with no options. */
     public static final TrainConfig DEFAULT = builder().build();
@@ -74,7 +74,7 @@ public record TrainConfig(
     /** Rejects nonsense before any work is done, naming the setting. */
     public TrainConfig validate() {
         check(model != null, "model", "must be given");
-        check(epochs >= 1, "epochs", "must be at least 1, got " + epochs);
+        check(epochs >= 0, "epochs", "must be at least 0 (0: the untrained network, a baseline), got " + epochs);
         check(batchSize >= 1, "batchSize", "must be at least 1, got " + batchSize);
         check(lr > 0 && Double.isFinite(lr), "lr", "must be a positive number, got " + lr);
         check(momentum >= 0 && momentum < 1, "momentum", "must be in [0, 1), got " + momentum);
@@ -116,6 +116,21 @@ public record TrainConfig(
     static final Set<String> CHANGEABLE = Set.of("epochs", "patience", "device");
 
     /**
+     * This configuration with the settings in {@code given} taken from {@code requested}, the others kept: a recipe
+     * changed by the options the user named, and by no other.
+     */
+    public TrainConfig with(TrainConfig requested, Set<String> given) {
+        ObjectNode mine = JSON.valueToTree(this);
+        ObjectNode wanted = JSON.valueToTree(requested);
+        for (String setting : given) {
+            if (mine.has(setting)) {
+                mine.set(setting, wanted.get(setting));
+            }
+        }
+        return fromJson(mine);
+    }
+
+    /**
      * The configuration a run saved in {@code where} continues with: the saved one, except for the settings in
      * {@code given} (those the user named explicitly), taken from {@code requested}. A given setting that would make
      * the run another run (a new model, rate, seed, ...) is refused, naming the setting and its saved value; epochs
@@ -125,7 +140,8 @@ public record TrainConfig(
         ObjectNode saved = JSON.valueToTree(this);
         ObjectNode wanted = JSON.valueToTree(requested);
         for (String setting : given) {
-            if (!saved.has(setting) || saved.get(setting).equals(wanted.get(setting))) {
+            if (!saved.has(setting) || saved.get(setting).equals(wanted.get(setting))
+                    || setting.equals("recipe") && saved.get(setting).isNull()) { // saved before recipes had names
                 continue;
             }
             check(CHANGEABLE.contains(setting), setting, "cannot change when " + where + " continues (it was started with "
@@ -137,18 +153,26 @@ public record TrainConfig(
         return fromJson(saved).validate();
     }
 
-    /** The settings whose values differ from {@code other}'s, as "name: mine -> other's". */
+    /**
+     * The settings that decide the run whose values differ from {@code other}'s, as "name: mine -> other's" (the
+     * recipe's name is the record of where the settings came from, and decides nothing by itself).
+     */
     public List<String> differences(TrainConfig other) {
         ObjectNode mine = JSON.valueToTree(this);
         ObjectNode theirs = JSON.valueToTree(other);
         List<String> out = new ArrayList<>();
         for (Iterator<String> it = mine.fieldNames(); it.hasNext(); ) {
             String f = it.next();
-            if (!mine.get(f).equals(theirs.get(f))) {
+            if (!f.equals("recipe") && !mine.get(f).equals(theirs.get(f))) {
                 out.add(f + ": " + mine.get(f) + " -> " + theirs.get(f));
             }
         }
         return out;
+    }
+
+    /** Whether {@code other} trains the same run: every setting that decides it is the same (see {@link #differences}). */
+    public boolean sameRunAs(TrainConfig other) {
+        return other != null && differences(other).isEmpty();
     }
 
     public TrainConfig withSeed(long newSeed) {
@@ -178,6 +202,7 @@ public record TrainConfig(
         private Devices.Choice device = Devices.Choice.AUTO; // a GPU when the engine sees one
         private int limit = 0;                      // all training images
         private Augmentation augmentation = null;   // images as they are
+        private String recipe = "default";          // the name the settings were started from (Recipes), for the record
 
         private Builder() {}
 
@@ -186,7 +211,7 @@ public record TrainConfig(
             lr = c.lr; optimizer = c.optimizer; momentum = c.momentum; weightDecay = c.weightDecay; beta1 = c.beta1;
             beta2 = c.beta2; lrSchedule = c.lrSchedule; stepEpochs = c.stepEpochs; gamma = c.gamma; valSplit = c.valSplit;
             seed = c.seed; normalize = c.normalize; patience = c.patience; device = c.device; limit = c.limit;
-            augmentation = c.augmentation;
+            augmentation = c.augmentation; recipe = c.recipe;
         }
 
         public Builder model(String v) { model = v; return this; }
@@ -210,11 +235,12 @@ public record TrainConfig(
         public Builder device(Devices.Choice v) { device = v; return this; }
         public Builder limit(int v) { limit = v; return this; }
         public Builder augmentation(Augmentation v) { augmentation = v; return this; }
+        public Builder recipe(String v) { recipe = v; return this; }
 
         public TrainConfig build() {
             return new TrainConfig(model, dataset, dataFile, epochs, batchSize, lr, optimizer, momentum, weightDecay,
                     beta1, beta2, lrSchedule, stepEpochs, gamma, valSplit, seed, normalize, patience, device, limit,
-                    augmentation);
+                    augmentation, recipe);
         }
     }
 }

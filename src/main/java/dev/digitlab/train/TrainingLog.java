@@ -23,6 +23,10 @@ public final class TrainingLog implements TrainingListener {
         log.accept(String.format("training %s on %d images (%d for validation), %s, batch %d, lr %s, normalisation %s (%.4f/%.4f)",
                 c.model(), s.trainPart().size(), s.validationSize(), c.optimizer(), c.batchSize(), c.lr(),
                 s.norm().name(), s.norm().mean(), s.norm().std()));
+        String recipe = Recipes.provenance(c);
+        if (recipe != null) {
+            log.accept(recipe);
+        }
         Augmentation a = c.augmentation();
         if (a != null) {
             log.accept(String.format("augmentation: rotate up to %s degrees, zoom up to %s, shift up to %s of the side%s",

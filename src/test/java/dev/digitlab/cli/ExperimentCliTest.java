@@ -56,8 +56,10 @@ class ExperimentCliTest {
     void badGridsAndConfigsAreOneClearLine() throws Exception {
         Path conf = dir.resolve("bad.txt");
         Files.writeString(conf, "ok: --model mlp\nno colon here\n");
+        Path seeded = dir.resolve("seeded.txt");
+        Files.writeString(seeded, "mine: --model mlp --seed 7\n");
         Object[][] cases = {
-            {new String[] {"experiment", "--grid", "model=lenet5 colour=red"}, "digitlab: error: --grid: unknown key 'colour' (expected one of model, epochs"},
+            {new String[] {"experiment", "--grid", "model=lenet5 colour=red"}, "digitlab: error: --grid: unknown key 'colour' (expected one of recipe, model, epochs"},
             {new String[] {"experiment", "--grid", "model=resnet"}, "digitlab: error: variant 'model=resnet': unknown model 'resnet'"},
             {new String[] {"experiment", "--grid", "lr=0"}, "digitlab: error: variant 'lr=0': --lr must be a positive number, got 0.0"},
             {new String[] {"experiment", "--grid", "lr=fast"}, "digitlab: error: variant 'lr=fast': Invalid value for option '--lr'"},
@@ -66,6 +68,8 @@ class ExperimentCliTest {
             {new String[] {"experiment", "--config", conf.toString()}, "digitlab: error: " + conf + ": line 2: expected 'name: train options'"},
             {new String[] {"experiment", "--config", dir.resolve("none.txt").toString()}, "digitlab: error: " + dir.resolve("none.txt") + ": no such file"},
             {new String[] {"experiment"}, "digitlab: error: give either --grid or --config"},
+            {new String[] {"experiment", "--config", seeded.toString()}, "digitlab: error: variant 'mine': --seed is the experiment's to choose"},
+            {new String[] {"experiment", "--grid", "recipe=quick"}, "digitlab: error: variant 'recipe=quick': --recipe has no recipe called 'quick'"},
             {new String[] {"experiment", "--grid", "model=mlp", "--runs", "0"}, "digitlab: error: --runs must be at least 1, got 0"},
         };
         for (Object[] c : cases) {

@@ -133,9 +133,9 @@ class ModelCliTest {
     void nonsenseTrainingOptionsAreRejectedBeforeAnyWork() {
         expectError(CliRun.of("train", "--lr", "0"), "--lr must be a positive number, got 0.0");
         expectError(CliRun.of("train", "--batch-size", "0"), "--batch-size must be at least 1, got 0");
-        expectError(CliRun.of("train", "--epochs", "0"), "--epochs must be at least 1, got 0");
+        expectError(CliRun.of("train", "--epochs", "-1"), "--epochs must be at least 0 (0: the untrained network, a baseline), got -1");
         // train.py's names for the same settings, named back by digitlab's own in errors
-        expectError(CliRun.of("train", "--num-epochs", "0"), "--epochs must be at least 1, got 0");
+        expectError(CliRun.of("train", "--num-epochs", "-1"), "--epochs must be at least 0 (0: the untrained network, a baseline), got -1");
         expectError(CliRun.of("train", "--learning-rate", "0"), "--lr must be a positive number, got 0.0");
         expectError(CliRun.of("train", "--val-split", "1"), "--val-split must be in [0, 1), got 1.0");
         expectError(CliRun.of("train", "--flip"), "--flip mirrors images as part of --augment; give both");

@@ -28,6 +28,35 @@ public class ExperimentIT {
         assertThatTheTableHoldsItsRuns(exp, work.resolve("exp"));
     }
 
+    /**
+     * The ladder's first step, the untrained network, beside a named recipe: a variant's own --epochs wins over the
+     * base's, and the recipe's run records its name.
+     */
+    @Test
+    void theUntrainedBaselineAndARecipeAsVariants() throws Exception {
+        Launcher digitlab = new Launcher(Launcher.projectRoot(), work);
+        Files.writeString(work.resolve("steps.txt"), "untrained: --model lenet5-28 --epochs 0\nfastest: --recipe fastest\n");
+        Launcher.Run exp = digitlab.run("experiment", "--config", "steps.txt", "--runs", "1", "--out", "exp",
+                "--base", "--epochs 2 --limit 2000").ok();
+        assertThat(exp.out()).containsPattern("\\| untrained \\| `--model lenet5-28 --epochs 0` \\| 1 \\| \\d+\\.\\d\\d ± 0\\.00 % \\| no epochs \\| 44,426 \\|");
+        var untrained = new ObjectMapper().readTree(work.resolve("exp/untrained/run-1/model.json").toFile());
+        assertThat(untrained.at("/metrics/epoch").asInt()).isZero();
+        assertThat(untrained.at("/metrics/testAccuracy").asDouble()).as("ten classes, no training").isBetween(0.0, 0.3);
+        var fastest = new ObjectMapper().readTree(work.resolve("exp/fastest/run-1/model.json").toFile());
+        assertThat(fastest.at("/training/recipe").asText()).isEqualTo("fastest");
+        assertThat(fastest.at("/training/model").asText()).isEqualTo("quick-cnn");
+        assertThat(fastest.at("/training/batchSize").asInt()).isEqualTo(256);
+        assertThat(fastest.at("/training/epochs").asInt()).as("the base's --epochs 2 over the recipe's 1").isEqualTo(2);
+        assertThat(fastest.at("/metrics/testAccuracy").asDouble()).isGreaterThan(0.8);
+        assertThat(Files.readString(work.resolve("exp/fastest/run-1/train.log"))).contains("recipe fastest, changed: epochs: 1 -> 2, limit: 0 -> 2000");
+
+        // the same baseline from train itself, and evaluate agrees with it to the image
+        Launcher.Run train = digitlab.run("train", "--model", "lenet5-28", "--epochs", "0", "--out", "runs/untrained").ok();
+        assertThat(train.out()).contains("kept: the untrained network (no epochs: a baseline) in runs/untrained, test accuracy ");
+        String right = digitlab.run("evaluate", "--model", "runs/untrained").ok().find("\\((\\d+) of 10000 right\\)");
+        assertThat(Math.round(Double.parseDouble(train.find("test accuracy ([\\d.]+)%")) * 100)).isEqualTo(Long.parseLong(right));
+    }
+
     /** results.csv has one row per variant, each with the test accuracy its run's model.json holds. */
     public static void assertThatTheTableHoldsItsRuns(Launcher.Run exp, Path dir) throws Exception {
         assertThat(exp.out()).contains("results.csv (0 runs reused)");

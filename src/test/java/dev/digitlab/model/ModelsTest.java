@@ -39,6 +39,7 @@ class ModelsTest {
                 Arguments.of("mlp", linear(784, 256) + linear(256, 128) + linear(128, 10), 0L),
                 Arguments.of("fast-cnn", conv(1, 16, 5) + batchNorm(16) + conv(16, 32, 5) + batchNorm(32)
                         + linear(32 * 4 * 4, 10), 2L * (16 + 32)),
+                Arguments.of("quick-cnn", conv(1, 20, 5) + conv(20, 32, 3) + linear(32 * 5 * 5, 128) + linear(128, 10), 0L),
                 Arguments.of("best", conv(1, 32, 3) + conv(32, 32, 3) + conv(32, 32, 5) + conv(32, 64, 3) + conv(64, 64, 3)
                         + conv(64, 64, 5) + conv(64, 128, 4) + batchNorm(32) * 3 + batchNorm(64) * 3 + batchNorm(128)
                         + linear(128, 10), 2L * (32 * 3 + 64 * 3 + 128)));
@@ -95,6 +96,6 @@ class ModelsTest {
     @Test
     void unknownModelIsOneLine() {
         assertThatThrownBy(() -> Models.create("resnet")).isInstanceOf(DigitlabException.class)
-                .hasMessage("unknown model 'resnet' (expected one of best, bn-cnn, deep-cnn, dropout-cnn, fast-cnn, lenet5, lenet5-28, mlp)");
+                .hasMessage("unknown model 'resnet' (expected one of best, bn-cnn, deep-cnn, dropout-cnn, fast-cnn, lenet5, lenet5-28, mlp, quick-cnn)");
     }
 }

@@ -128,7 +128,8 @@ class TrainerTest {
 
     @Test
     void nonsenseHyperParametersAreRejectedNamingTheSetting() {
-        assertThatThrownBy(() -> config("lenet5", "adam", "none", 0, 0).validate()).hasMessage("epochs must be at least 1, got 0");
+        assertThatThrownBy(() -> config("lenet5", "adam", "none", -1, 0).validate())
+                .hasMessage("epochs must be at least 0 (0: the untrained network, a baseline), got -1");
         assertThatThrownBy(() -> config("lenet5", "rmsprop", "none", 1, 0)).hasMessageContaining("optimizer must be one of adam, sgd");
         assertThatThrownBy(() -> config("lenet5", "adam", "linear", 1, 0)).hasMessageContaining("lrSchedule");
         TrainConfig c = config("lenet5", "adam", "none", 1, 0);
