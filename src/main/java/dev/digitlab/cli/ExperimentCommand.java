@@ -33,15 +33,18 @@ import picocli.CommandLine.Option;
 class ExperimentCommand implements Callable<Integer> {
     /**
      * Grid keys: train's options that set a training setting, without the dashes (read from train's own command line,
-     * so that a setting added there is a key here), plus two short names. The seed and the data file are the
-     * experiment's to choose.
+     * so that a setting added there is a key here), plus two short names. The seed and the data are the experiment's
+     * to choose ({@link #OWN}).
      */
     static final Map<String, OptionSpec> KEYS = new LinkedHashMap<>();
+
+    /** Settings the experiment chooses for every variant: seeds run by run, one data set for all. */
+    private static final Set<String> OWN = Set.of("seed", "dataset", "dataFile");
 
     static {
         for (OptionSpec o : Main.commandLine(new TrainCommand()).getCommandSpec().options()) {
             String setting = TrainCommand.setting(Flags.field(o));
-            if (!o.hidden() && TrainConfig.SETTINGS.contains(setting) && !Set.of("seed", "dataFile").contains(setting)) {
+            if (!o.hidden() && TrainConfig.SETTINGS.contains(setting) && !OWN.contains(setting)) {
                 KEYS.put(o.longestName().substring(2), o);
             }
         }
@@ -221,8 +224,10 @@ class ExperimentCommand implements Callable<Integer> {
             all.addAll(List.of(base.trim().split("\\s+")));
         }
         all.addAll(args);
-        if (all.contains("--seed")) {
-            throw new DigitlabException("variant '" + name + "': --seed is the experiment's to choose (experiment --seed)");
+        for (String own : List.of("--seed", "--dataset")) {
+            if (all.stream().anyMatch(a -> a.equals(own) || a.startsWith(own + "="))) {
+                throw new DigitlabException("variant '" + name + "': " + own + " is the experiment's to choose (experiment " + own + ")");
+            }
         }
         all.addAll(List.of("--seed", Long.toString(seed)));
         if (data.dataset != null) {

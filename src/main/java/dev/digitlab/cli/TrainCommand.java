@@ -1,5 +1,6 @@
 package dev.digitlab.cli;
 
+import dev.digitlab.BadSetting;
 import dev.digitlab.DigitlabException;
 import dev.digitlab.data.Augmentation;
 import dev.digitlab.data.DataFolder;
@@ -309,7 +310,8 @@ class TrainCommand implements Callable<Integer> {
                 named.contains("flip") ? flip : from.flip());
         TrainConfig requested = TrainConfig.builder().model(model).dataset(data.dataset().id())
                 .dataFile(dataFile == null ? null : dataFile.toString())
-                .epochs(numEpochs != null ? numEpochs : epochs).batchSize(batchSize).lr(learningRate != null ? learningRate : lr)
+                .epochs(lastGiven("--epochs", epochs, "--num-epochs", numEpochs)).batchSize(batchSize)
+                .lr(lastGiven("--lr", lr, "--learning-rate", learningRate))
                 .optimizer(optimizer).momentum(momentum).weightDecay(weightDecay)
                 .beta1(beta1).beta2(beta2).lrSchedule(lrSchedule).stepEpochs(stepEpochs).gamma(gamma).valSplit(valSplit)
                 .seed(seed).normalize(normalize).patience(patience).device(device).limit(limit)
@@ -317,6 +319,21 @@ class TrainCommand implements Callable<Integer> {
         Set<String> taken = new TreeSet<>(given());
         taken.addAll(Set.of("dataset", "dataFile", "augmentation")); // the data is no recipe's; the warp is worked out above
         return base.with(requested, taken);
+    }
+
+    /** Of two names for one setting, the value of the one given last (an experiment variant's wins over its base's). */
+    private <T> T lastGiven(String name, T value, String alias, T aliasValue) {
+        List<String> args = spec.commandLine().getParseResult().originalArgs();
+        return aliasValue != null && lastIndex(args, alias) > lastIndex(args, name) ? aliasValue : value;
+    }
+
+    private static int lastIndex(List<String> args, String option) {
+        for (int i = args.size() - 1; i >= 0; i--) {
+            if (args.get(i).equals(option) || args.get(i).startsWith(option + "=")) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** The configuration's settings that were named on the command line (the warp's three belong to augmentation). */
@@ -348,6 +365,10 @@ class TrainCommand implements Callable<Integer> {
             return requested;
         }
         String what = resume != null ? "the run in " + resume : "the ensemble in " + dir;
+        // a recipe named now would bring its settings along unseen: a continued run keeps the one it started from
+        BadSetting.check(!given().contains("recipe") || recipe.equals(saved.recipe()), "recipe", "cannot change when " + what
+                + " continues (it was started " + (saved.recipe() == null ? "without a named recipe" : "with " + saved.recipe())
+                + "); give the settings to change one by one, or start a new run");
         return saved.continuedWith(requested, given(), what);
     }
 

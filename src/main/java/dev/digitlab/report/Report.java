@@ -89,6 +89,10 @@ public final class Report {
             return;
         }
         List<EpochStats> h = History.read(dir);
+        if (h.isEmpty()) {
+            html.p("No epochs were trained (--epochs 0: the untrained network, a baseline), so no curves.");
+            return;
+        }
         double[] epoch = h.stream().mapToDouble(EpochStats::epoch).toArray();
         boolean hasVal = h.stream().noneMatch(x -> Double.isNaN(x.valLoss()));
         html.img(Charts.save(Charts.curve("Loss", "cross-entropy", epoch, h.stream().mapToDouble(EpochStats::trainLoss).toArray(),

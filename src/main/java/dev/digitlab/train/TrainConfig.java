@@ -140,9 +140,8 @@ public record TrainConfig(
         ObjectNode saved = JSON.valueToTree(this);
         ObjectNode wanted = JSON.valueToTree(requested);
         for (String setting : given) {
-            if (!saved.has(setting) || saved.get(setting).equals(wanted.get(setting))
-                    || setting.equals("recipe") && saved.get(setting).isNull()) { // saved before recipes had names
-                continue;
+            if (!saved.has(setting) || saved.get(setting).equals(wanted.get(setting)) || setting.equals("recipe")) {
+                continue; // the recipe's name records where the settings came from; the settings themselves are checked
             }
             check(CHANGEABLE.contains(setting), setting, "cannot change when " + where + " continues (it was started with "
                     + saved.get(setting) + "); start a new run to change it");

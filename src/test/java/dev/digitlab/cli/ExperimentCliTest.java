@@ -57,7 +57,7 @@ class ExperimentCliTest {
         Path conf = dir.resolve("bad.txt");
         Files.writeString(conf, "ok: --model mlp\nno colon here\n");
         Path seeded = dir.resolve("seeded.txt");
-        Files.writeString(seeded, "mine: --model mlp --seed 7\n");
+        Files.writeString(seeded, "mine: --model mlp --seed=7\n");
         Object[][] cases = {
             {new String[] {"experiment", "--grid", "model=lenet5 colour=red"}, "digitlab: error: --grid: unknown key 'colour' (expected one of recipe, model, epochs"},
             {new String[] {"experiment", "--grid", "model=resnet"}, "digitlab: error: variant 'model=resnet': unknown model 'resnet'"},
@@ -69,6 +69,8 @@ class ExperimentCliTest {
             {new String[] {"experiment", "--config", dir.resolve("none.txt").toString()}, "digitlab: error: " + dir.resolve("none.txt") + ": no such file"},
             {new String[] {"experiment"}, "digitlab: error: give either --grid or --config"},
             {new String[] {"experiment", "--config", seeded.toString()}, "digitlab: error: variant 'mine': --seed is the experiment's to choose"},
+            {new String[] {"experiment", "--grid", "model=mlp", "--base", "--dataset fashion"}, "digitlab: error: variant 'model=mlp': --dataset is the experiment's to choose"},
+            {new String[] {"experiment", "--grid", "dataset=fashion"}, "digitlab: error: --grid: unknown key 'dataset'"},
             {new String[] {"experiment", "--grid", "recipe=quick"}, "digitlab: error: variant 'recipe=quick': --recipe has no recipe called 'quick'"},
             {new String[] {"experiment", "--grid", "model=mlp", "--runs", "0"}, "digitlab: error: --runs must be at least 1, got 0"},
         };

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** {@code train --recipe NAME}: a recipe's settings, changed only by the options given beside it. */
@@ -58,9 +59,12 @@ class RecipeCliTest {
         assertThat(c.differences(Recipes.get("fastest").config())).containsExactlyInAnyOrder("lr: 0.02 -> 0.01", "seed: 3 -> 1");
         // an option at the value the shipped default happens to have still counts, because it was given
         assertThat(config("--recipe", "fastest", "--batch-size", "128", "--epochs", "6").batchSize()).isEqualTo(128);
-        // train.py's names are the same settings
+        // train.py's names are the same settings; of the two names, the one given last wins, as a variant's over its base
         assertThat(config("--recipe", "fastest", "--num-epochs", "1", "--learning-rate", "1e-3"))
                 .extracting(TrainConfig::epochs, TrainConfig::lr).containsExactly(1, 1e-3);
+        assertThat(config("--num-epochs", "3", "--epochs", "5").epochs()).isEqualTo(5);
+        assertThat(config("--epochs", "5", "--num-epochs=3").epochs()).isEqualTo(3);
+        assertThat(config("--learning-rate", "1e-3", "--lr=2e-3").lr()).isEqualTo(2e-3);
     }
 
     @Test
@@ -75,10 +79,25 @@ class RecipeCliTest {
         assertThat(config("--recipe", "best", "--flip").augmentation().flip()).isTrue();
     }
 
+    /** A recipe named when a run continues would bring its settings along unseen: refused, naming the one it has. */
+    @Test
+    void aContinuedRunKeepsItsRecipe(@TempDir Path dir) {
+        String run = dir.resolve("run").toString();
+        CliRun first = CliRun.of("train", "--model", "mlp", "--epochs", "1", "--limit", "300", "--no-progress", "--out", run);
+        assertThat(first.exitCode()).as(first.err()).isZero();
+        CliRun other = CliRun.of("train", "--resume", run, "--recipe", "fastest", "--epochs", "2");
+        assertThat(other.exitCode()).isEqualTo(1);
+        assertThat(other.err().strip()).isEqualTo("digitlab: error: --recipe cannot change when the run in " + run
+                + " continues (it was started with default); give the settings to change one by one, or start a new run");
+        CliRun same = CliRun.of("train", "--resume", run, "--recipe", "default", "--epochs", "2", "--no-progress");
+        assertThat(same.exitCode()).as(same.err()).isZero();
+        assertThat(same.err()).contains("epoch 2/2");
+    }
+
     @Test
     void anUnknownRecipeIsRefusedNamingTheKnownOnes() {
         assertThatThrownBy(() -> config("--recipe", "quickest"))
-                .hasMessage("--recipe has no recipe called 'quickest'; known: default, fastest, best, writeups");
+                .hasMessage("--recipe has no recipe called 'quickest'; known: default, fastest, accurate, best, writeups");
     }
 
     @Test

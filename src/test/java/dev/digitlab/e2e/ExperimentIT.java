@@ -55,6 +55,9 @@ public class ExperimentIT {
         assertThat(train.out()).contains("kept: the untrained network (no epochs: a baseline) in runs/untrained, test accuracy ");
         String right = digitlab.run("evaluate", "--model", "runs/untrained").ok().find("\\((\\d+) of 10000 right\\)");
         assertThat(Math.round(Double.parseDouble(train.find("test accuracy ([\\d.]+)%")) * 100)).isEqualTo(Long.parseLong(right));
+        digitlab.run("report", "--model", "runs/untrained", "--tsne-points", "100").ok();
+        assertThat(work.resolve("runs/untrained/report/index.html")).content()
+                .contains("No epochs were trained").contains("(" + right + " of 10000)");
     }
 
     /** results.csv has one row per variant, each with the test accuracy its run's model.json holds. */
