@@ -2,6 +2,8 @@ package dev.digitlab.train;
 
 import dev.digitlab.data.Augmentation;
 import dev.digitlab.data.Digits;
+import java.util.Locale;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /** The run's lines for a person: what is trained on what, one line per epoch, an early stop. */
@@ -19,6 +21,10 @@ public final class TrainingLog implements TrainingListener {
         patience = c.patience();
         if (s.epochsDone() > 0) {
             log.accept("resuming after epoch " + s.epochsDone() + " of " + c.epochs());
+            String redrawn = redrawn(s.checkpoint().state(), c, s.stepsPerEpoch());
+            if (redrawn != null) {
+                log.accept(redrawn);
+            }
         }
         log.accept(String.format("training %s on %d images (%d for validation), %s, batch %d, lr %s, normalisation %s (%.4f/%.4f)",
                 c.model(), s.trainPart().size(), s.validationSize(), c.optimizer(), c.batchSize(), c.lr(),
@@ -33,6 +39,23 @@ public final class TrainingLog implements TrainingListener {
                     a.rotate(), a.zoom(), a.shift(), a.flip() ? ", half mirrored left to right" : ""));
         }
         log.accept("class balance (training part): " + balance(s.trainPart()));
+    }
+
+    /**
+     * What more epochs do to a schedule drawn over the whole run (one-cycle, cosine): it is drawn again over the new
+     * count, so the rate jumps to the longer curve's at this step. Said, not refused: more epochs at the old curve's
+     * end would train at next to no rate. Null when nothing is redrawn.
+     */
+    static String redrawn(Checkpoint.State before, TrainConfig now, int stepsPerEpoch) {
+        TrainConfig was = before.config();
+        if (was.epochs() == now.epochs() || !Set.of(TrainConfig.Schedule.ONECYCLE, TrainConfig.Schedule.COSINE).contains(now.lrSchedule())) {
+            return null;
+        }
+        long t = before.optimizerStep();
+        return String.format(Locale.ROOT, "the %s schedule is drawn again over %d epochs instead of %d: the rate goes on at %.3g "
+                        + "where the %d-epoch curve was at %.3g (a run started with %d epochs would have had other rates before)",
+                now.lrSchedule(), now.epochs(), was.epochs(), LrSchedule.of(now, stepsPerEpoch).at(t), was.epochs(),
+                LrSchedule.of(was, stepsPerEpoch).at(t), now.epochs());
     }
 
     @Override

@@ -54,6 +54,9 @@ class ResumeCliTest {
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.err()).contains("resuming after epoch 2 of 3").contains("training mlp on 900 images")
                 .contains("lr 0.003");
+        // the default one-cycle curve is drawn over three epochs now: said, with the rates before and after
+        assertThat(r.err()).containsPattern("the onecycle schedule is drawn again over 3 epochs instead of 2: the rate goes on at "
+                + "[0-9.e-]+ where the 2-epoch curve was at [0-9.e-]+ \\(a run started with 3 epochs would have had other rates before\\)");
         assertThat(History.read(copy)).hasSize(3);
     }
 
