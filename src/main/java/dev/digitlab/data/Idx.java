@@ -38,7 +38,7 @@ public final class Idx {
     public static byte[] readLabels(Path file) {
         byte[] labels = read(file, LABELS_MAGIC, 1, "labels").bytes;
         for (int i = 0; i < labels.length; i++) {
-            if (labels[i] < 0 || labels[i] > 9) {
+            if (labels[i] < 0 || labels[i] >= Digits.CLASSES) {
                 throw new DigitlabException(file + ": label " + (labels[i] & 0xff) + " of item " + i
                         + " is outside 0-9");
             }

@@ -38,7 +38,7 @@ public final class KaggleCsv {
                 }
                 parseRow(file, row, line, values, labelled);
                 if (labelled) {
-                    if (values[0] > 9) {
+                    if (values[0] >= Digits.CLASSES) {
                         throw new DigitlabException(file + ": line " + row + ": label " + values[0] + " is outside 0-9");
                     }
                     labels.add((byte) values[0]);
@@ -78,7 +78,7 @@ public final class KaggleCsv {
     public static Row row(String where, long row, String line, boolean labelled) {
         int[] values = new int[labelled ? Digits.PIXELS + 1 : Digits.PIXELS];
         parseRow(Path.of(where), row, line, values, labelled);
-        if (labelled && values[0] > 9) {
+        if (labelled && values[0] >= Digits.CLASSES) {
             throw new DigitlabException(where + ": line " + row + ": label " + values[0] + " is outside 0-9");
         }
         byte[] px = new byte[Digits.PIXELS];

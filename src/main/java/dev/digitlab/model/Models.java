@@ -9,6 +9,7 @@ import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.pooling.Pool;
 import dev.digitlab.DigitlabException;
+import dev.digitlab.data.Digits;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -55,7 +56,7 @@ public final class Models {
                 .add("Flatten", Blocks.batchFlattenBlock())
                 .add("Linear", linear(84))            // F6
                 .add("Tanh", Activation.tanhBlock())
-                .add("Linear", linear(10));           // output
+                .add("Linear", linear(Digits.CLASSES));           // output
     }
 
     /**
@@ -63,7 +64,7 @@ public final class Models {
      * so C5 is 4x4 and its output goes to F6 without a tanh, as train.py wrote it; 44,426 parameters.
      */
     static Architecture lenet5on28() {
-        return new Architecture("lenet5-28", 28)
+        return new Architecture("lenet5-28", Digits.SIDE)
                 .add("Conv2d", conv(6, 5, 0))         // C1: 6@24x24
                 .add("Tanh", Activation.tanhBlock())
                 .add("AvgPool2d", avgPool())          // S2: 6@12x12
@@ -74,11 +75,11 @@ public final class Models {
                 .add("Flatten", Blocks.batchFlattenBlock())
                 .add("Linear", linear(84))            // F6
                 .add("Tanh", Activation.tanhBlock())
-                .add("Linear", linear(10));           // output
+                .add("Linear", linear(Digits.CLASSES));           // output
     }
 
     static Architecture bnCnn() {
-        return new Architecture("bn-cnn", 28)
+        return new Architecture("bn-cnn", Digits.SIDE)
                 .add("Conv2d", conv(16, 3, 1))
                 .add("ReLU", Activation.reluBlock())
                 .add("BatchNorm2d", bn())
@@ -91,11 +92,11 @@ public final class Models {
                 .add("Linear", linear(256))
                 .add("ReLU", Activation.reluBlock())
                 .add("BatchNorm1d", bn())
-                .add("Linear", linear(10));
+                .add("Linear", linear(Digits.CLASSES));
     }
 
     static Architecture dropoutCnn() {
-        return new Architecture("dropout-cnn", 28)
+        return new Architecture("dropout-cnn", Digits.SIDE)
                 .add("Conv2d", conv(32, 3, 1))
                 .add("BatchNorm2d", bn())
                 .add("ReLU", Activation.reluBlock())
@@ -108,11 +109,11 @@ public final class Models {
                 .add("Linear", linear(128))
                 .add("ReLU", Activation.reluBlock())
                 .add("Dropout", Dropout.builder().optRate(0.5f).build())
-                .add("Linear", linear(10));
+                .add("Linear", linear(Digits.CLASSES));
     }
 
     static Architecture deepCnn() {
-        return new Architecture("deep-cnn", 28)
+        return new Architecture("deep-cnn", Digits.SIDE)
                 .add("Conv2d", conv(32, 3, 0))        // 32@26x26
                 .add("ReLU", Activation.reluBlock())
                 .add("MaxPool2d", maxPool())          // 32@13x13
@@ -124,7 +125,7 @@ public final class Models {
                 .add("Flatten", Blocks.batchFlattenBlock())
                 .add("Linear", linear(100))
                 .add("ReLU", Activation.reluBlock())
-                .add("Linear", linear(10));
+                .add("Linear", linear(Digits.CLASSES));
     }
 
     /**
@@ -132,7 +133,7 @@ public final class Models {
      * BatchNorm (max-pooling commutes with ReLU, and a quarter of the values is a quarter of the work), one linear layer.
      */
     static Architecture fastCnn() {
-        return new Architecture("fast-cnn", 28)
+        return new Architecture("fast-cnn", Digits.SIDE)
                 .add("Conv2d", conv(16, 5, 0))        // 16@24x24
                 .add("MaxPool2d", maxPool())          // 16@12x12
                 .add("ReLU", Activation.reluBlock())
@@ -142,7 +143,7 @@ public final class Models {
                 .add("ReLU", Activation.reluBlock())
                 .add("BatchNorm2d", bn())
                 .add("Flatten", Blocks.batchFlattenBlock())
-                .add("Linear", linear(10));
+                .add("Linear", linear(Digits.CLASSES));
     }
 
     /**
@@ -150,7 +151,7 @@ public final class Models {
      * study, narrowed from 24 filters and 256 units, which trains a third faster here and is as accurate in one epoch.
      */
     static Architecture quickCnn() {
-        return new Architecture("quick-cnn", 28)
+        return new Architecture("quick-cnn", Digits.SIDE)
                 .add("Conv2d", conv(20, 5, 0))        // 20@24x24
                 .add("MaxPool2d", maxPool())          // 20@12x12
                 .add("ReLU", Activation.reluBlock())
@@ -160,7 +161,7 @@ public final class Models {
                 .add("Flatten", Blocks.batchFlattenBlock())
                 .add("Linear", linear(128))
                 .add("ReLU", Activation.reluBlock())
-                .add("Linear", linear(10));
+                .add("Linear", linear(Digits.CLASSES));
     }
 
     /**
@@ -169,7 +170,7 @@ public final class Models {
      * meant to be trained with --augment and a one-cycle schedule.
      */
     static Architecture best() {
-        return new Architecture("best", 28)
+        return new Architecture("best", Digits.SIDE)
                 .add("Conv2d", conv(32, 3, 0)).add("ReLU", Activation.reluBlock()).add("BatchNorm2d", bn())    // 32@26x26
                 .add("Conv2d", conv(32, 3, 0)).add("ReLU", Activation.reluBlock()).add("BatchNorm2d", bn())    // 32@24x24
                 .add("Conv2d", strided(32, 5)).add("ReLU", Activation.reluBlock()).add("BatchNorm2d", bn())    // 32@12x12
@@ -181,17 +182,17 @@ public final class Models {
                 .add("Conv2d", conv(128, 4, 0)).add("ReLU", Activation.reluBlock()).add("BatchNorm2d", bn())   // 128@1x1
                 .add("Flatten", Blocks.batchFlattenBlock())
                 .add("Dropout", dropout(0.4f))
-                .add("Linear", linear(10));
+                .add("Linear", linear(Digits.CLASSES));
     }
 
     static Architecture mlp() {
-        return new Architecture("mlp", 28)
+        return new Architecture("mlp", Digits.SIDE)
                 .add("Flatten", Blocks.batchFlattenBlock())
                 .add("Linear", linear(256))
                 .add("ReLU", Activation.reluBlock())
                 .add("Linear", linear(128))
                 .add("ReLU", Activation.reluBlock())
-                .add("Linear", linear(10));
+                .add("Linear", linear(Digits.CLASSES));
     }
 
     private static Block conv(int filters, int kernel, int pad) {

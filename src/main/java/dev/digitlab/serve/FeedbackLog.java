@@ -1,5 +1,6 @@
 package dev.digitlab.serve;
 
+import dev.digitlab.data.Digits;
 import io.javalin.http.HttpResponseException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -91,7 +92,7 @@ final class FeedbackLog {
 
     static String header() {
         StringBuilder h = new StringBuilder("label");
-        for (int i = 0; i < 784; i++) {
+        for (int i = 0; i < Digits.PIXELS; i++) {
             h.append(",pixel").append(i);
         }
         return h.append('\n').toString();

@@ -230,7 +230,7 @@ public final class Server implements AutoCloseable {
         feedback.checkRoom();
         JsonNode json = Inputs.json(body(ctx));
         JsonNode label = json.get("label");
-        if (label == null || !label.isInt() || label.asInt() < 0 || label.asInt() > 9) {
+        if (label == null || !label.isInt() || label.asInt() < 0 || label.asInt() >= Digits.CLASSES) {
             throw new BadRequest("'label' must be a whole number 0-9");
         }
         byte[] pixels = Inputs.pixels(json.get("pixels"), "pixels", false);
