@@ -1,5 +1,6 @@
 package dev.digitlab.eval;
 
+import dev.digitlab.data.Digits;
 import java.util.Arrays;
 import java.util.Random;
 import java.util.stream.IntStream;
@@ -191,7 +192,7 @@ public final class Tsne {
                     who[pos] = j;
                 }
             }
-            int[] votes = new int[10];
+            int[] votes = new int[Digits.CLASSES];
             for (int w : who) {
                 votes[labels[w]]++;
             }
