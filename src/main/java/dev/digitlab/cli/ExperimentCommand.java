@@ -225,7 +225,7 @@ class ExperimentCommand implements Callable<Integer> {
         }
         all.addAll(args);
         for (String own : List.of("--seed", "--dataset")) {
-            if (all.stream().anyMatch(a -> a.equals(own) || a.startsWith(own + "="))) {
+            if (TrainCommand.lastIndex(all, own) >= 0) {
                 throw new DigitlabException("variant '" + name + "': " + own + " is the experiment's to choose (experiment " + own + ")");
             }
         }

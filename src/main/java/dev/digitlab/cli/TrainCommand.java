@@ -327,7 +327,8 @@ class TrainCommand implements Callable<Integer> {
         return aliasValue != null && lastIndex(args, alias) > lastIndex(args, name) ? aliasValue : value;
     }
 
-    private static int lastIndex(List<String> args, String option) {
+    /** Where {@code option} (also as {@code option=value}) is given last in {@code args}, or -1. */
+    static int lastIndex(List<String> args, String option) {
         for (int i = args.size() - 1; i >= 0; i--) {
             if (args.get(i).equals(option) || args.get(i).startsWith(option + "=")) {
                 return i;
