@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
         description = "Train, evaluate, explain and serve handwritten-digit classifiers.",
         subcommands = {FetchCommand.class, DataCommand.class, SummaryCommand.class, TrainCommand.class,
                 ExperimentCommand.class, EvaluateCommand.class, PredictCommand.class, KaggleCommand.class, ReportCommand.class,
-                ServeCommand.class, ExplainCommand.class, ImportCommand.class, ExportCommand.class,
+                LearnCommand.class, ServeCommand.class, ExplainCommand.class, ImportCommand.class, ExportCommand.class,
                 CommandLine.HelpCommand.class})
 public class Main implements Runnable {
 

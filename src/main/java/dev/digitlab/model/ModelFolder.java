@@ -45,6 +45,12 @@ public final class ModelFolder {
             return new Normalization(normalization, mean, std);
         }
 
+        /** This sidecar with other figures and another record of where the weights came from. */
+        public Sidecar with(Object newMetrics, Object newSource) {
+            return new Sidecar(format, digitlabVersion, architecture, inputSize, normalization, mean, std, classNames,
+                    parameters, training, JSON.valueToTree(newMetrics), newSource == null ? null : JSON.valueToTree(newSource));
+        }
+
         /** The architecture the sidecar names: a zoo model, or a TorchScript module of the recorded input size. */
         public Architecture architectureOf() {
             return Architecture.SCRIPT.equals(architecture) ? Architecture.script(inputSize) : Models.create(architecture);
@@ -79,6 +85,11 @@ public final class ModelFolder {
         if (!net.architecture().scripted()) {
             net.save(dir.resolve(WEIGHTS));
         }
+        saveSidecar(dir, sidecar);
+    }
+
+    /** Rewrites the sidecar of the model in {@code dir}, atomically; its weights stay as they are. */
+    public static void saveSidecar(Path dir, Sidecar sidecar) {
         AtomicFiles.write(dir.resolve(SIDECAR), out -> JSON.writeValue(out, sidecar));
     }
 

@@ -162,6 +162,11 @@ public final class Net implements AutoCloseable {
         } catch (MalformedModelException e) {
             throw new IOException(e.getMessage(), e);
         }
+        makeTrainable();
+    }
+
+    /** Makes the weights trainable: loaded weights carry no gradients, and a fine-tune needs them. */
+    public void makeTrainable() {
         for (Pair<String, Parameter> p : trainableParameters()) {
             p.getValue().getArray().setRequiresGradient(true);
         }

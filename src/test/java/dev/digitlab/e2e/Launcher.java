@@ -148,6 +148,13 @@ public final class Launcher {
         }
     }
 
+    /** A command started in the background (to be killed in the middle, say); close() stops it. */
+    public Background start(String... args) {
+        int n = runs.incrementAndGet();
+        Path err = logFile(n, "err");
+        return new Background(List.of(args), start(List.of(args), logFile(n, "out"), err), err);
+    }
+
     /** A running command, stopped by the process id this launcher started, and everything it started. */
     public static final class Background implements AutoCloseable {
         private final List<String> args;
@@ -176,6 +183,13 @@ public final class Launcher {
         /** What it has written to standard error so far. */
         public String err() throws IOException {
             return Files.readString(err);
+        }
+
+        /** Kills it at once (SIGKILL), as a crash or an out-of-memory kill would, and waits for it to be gone. */
+        public void kill() throws InterruptedException {
+            List<ProcessHandle> children = process.descendants().toList();
+            process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            children.forEach(ProcessHandle::destroyForcibly);
         }
 
         /** Stops it as Ctrl+C would (SIGTERM, so its shutdown hook closes the server), forcibly if it hangs. */
