@@ -72,8 +72,9 @@ class LearnCommand implements Callable<Integer> {
         System.out.printf("%-20s %9s %9s%n", "", "before", "after");
         System.out.printf("%-20s %9s %9s%n", "MNIST test", Guard.pct(o.before().testAccuracy()), Guard.pct(o.after().testAccuracy()));
         System.out.printf("%-20s %9s %9s%n", "held-out feedback", Guard.pct(o.before().heldOutAccuracy()), Guard.pct(o.after().heldOutAccuracy()));
-        if (o.mostImproved() != null) {
-            System.out.println("most improved: " + o.mostImproved());
+        String improved = Learning.mostImproved(o.before(), o.after());
+        if (improved != null) {
+            System.out.println("most improved: " + improved);
         }
         System.out.println("guard: " + (o.guard().promoted() ? "promoted" : "refused"));
         o.guard().reasons().forEach(r -> System.out.println("  " + r));

@@ -3,8 +3,11 @@ package dev.digitlab.cli;
 import dev.digitlab.DigitlabException;
 import dev.digitlab.data.DataFolder;
 import dev.digitlab.data.Dataset;
+import dev.digitlab.eval.Learning;
 import dev.digitlab.model.ModelFolder;
+import dev.digitlab.train.LearnConfig;
 import dev.digitlab.serve.Limits;
+import dev.digitlab.serve.ModelVersions;
 import dev.digitlab.serve.ModelPool;
 import dev.digitlab.serve.Server;
 import java.nio.file.Path;
@@ -48,6 +51,19 @@ class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-event-streams", paramLabel = "N", description = "Training page event streams open at once; beyond them 503 (default: ${DEFAULT-VALUE})")
     int maxEventStreams = Limits.DEFAULT.maxEventStreams();
 
+    @Option(names = "--learn", description = {"learn from the feedback while serving: after every --learn-every new rows, fine-tune "
+            + "the live model in the background (as 'digitlab learn' does) and put the result live if the guard promotes it; "
+            + "versions v1, v2, ... are kept in --versions. One --model only"})
+    boolean learn;
+
+    @Option(names = "--learn-every", paramLabel = "N", description = "with --learn: new feedback rows between learns, "
+            + Learning.MIN_ROWS + " or more (default: ${DEFAULT-VALUE})")
+    int learnEvery = 100;
+
+    @Option(names = "--versions", paramLabel = "DIR", description = "with --learn: where the model's versions are kept, and "
+            + "found again after a restart (default: versions/<model's folder name>)")
+    Path versionsDir;
+
     @Override
     public Integer call() throws InterruptedException {
         if (workers < 1 || workers > 64) {
@@ -66,10 +82,35 @@ class ServeCommand implements Callable<Integer> {
         if (!"127.0.0.1".equals(host) && !"localhost".equals(host)) {
             Main.info("warning: --host " + host + " makes the server reachable from other machines");
         }
-        ModelPool pool = new ModelPool(dirs, workers);
+        ModelVersions versions = null;
+        String name = dirs.get(0).toAbsolutePath().normalize().getFileName().toString();
+        if (learn) {
+            if (dirs.size() > 1) {
+                throw new DigitlabException("--learn learns one model; give one --model");
+            }
+            if (learnEvery < Learning.MIN_ROWS || learnEvery > Math.max(Learning.MIN_ROWS, feedbackMaxRows)) {
+                throw new DigitlabException("--learn-every must be " + Learning.MIN_ROWS + " to --feedback-max-rows ("
+                        + feedbackMaxRows + "), got " + learnEvery);
+            }
+            versions = ModelVersions.open(versionsDir != null ? versionsDir : Path.of("versions", name), dirs.get(0));
+        } else if (versionsDir != null || learnEvery != 100) {
+            throw new DigitlabException("--versions and --learn-every go with --learn");
+        }
+        ModelPool pool = versions == null ? new ModelPool(dirs, workers) : new ModelPool(name, versions.livePath(), workers);
         Server server;
         try {
-            server = new Server(pool, feedbackFile, runs, limits).start(host, port);
+            server = new Server(pool, feedbackFile, runs, limits);
+            if (versions != null) {
+                Dataset dataset = datasetOf(versions.livePath());
+                Path dataDir = DataFolder.defaultDir(dataset);
+                server.learning(name, versions, () -> {
+                    DataFolder.ensure(dataset, dataDir, List.of(), Main::info);
+                    return DataFolder.load(dataset, dataDir);
+                }, learnEvery, LearnConfig.DEFAULT, Main::info);
+                Main.info("learning from " + feedbackFile + " after every " + learnEvery + " new rows; versions in "
+                        + versions.dir() + ", " + versions.live() + " live");
+            }
+            server.start(host, port);
         } catch (RuntimeException e) {
             pool.close();
             throw new DigitlabException("cannot listen on " + host + ":" + port + " (" + e.getMessage() + ")");

@@ -1,5 +1,6 @@
 package dev.digitlab.eval;
 
+import dev.digitlab.AtomicFiles;
 import dev.digitlab.DigitlabException;
 import dev.digitlab.Sha256;
 import dev.digitlab.data.DataFolder;
@@ -15,7 +16,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,20 +42,23 @@ public final class Learning {
                           double[] heldOutByClass, int[] heldOutCounts) {}
 
     /** What a learn did: the feedback as used, the figures before and after, and the guard's verdict. */
-    public record Outcome(Path out, Feedback feedback, Figures before, Figures after, Guard guard) {
-        /** The class of the held-out feedback that improved most, as "7s 62 % -> 95 %" (null when none did). */
-        public String mostImproved() {
-            int best = -1;
-            for (int k = 0; k < before.heldOutCounts().length; k++) {
-                double gain = after.heldOutByClass()[k] - before.heldOutByClass()[k];
-                if (before.heldOutCounts()[k] > 0 && gain > 0
-                        && (best < 0 || gain > after.heldOutByClass()[best] - before.heldOutByClass()[best])) {
-                    best = k;
-                }
+    public record Outcome(Path out, Feedback feedback, Figures before, Figures after, Guard guard) {}
+
+    /**
+     * The class of the held-out feedback that improved most, as "7s 62 % -> 95 %" (null when none did): what a
+     * player recognises of their own drawings.
+     */
+    public static String mostImproved(Figures before, Figures after) {
+        int best = -1;
+        for (int k = 0; k < before.heldOutCounts().length; k++) {
+            double gain = after.heldOutByClass()[k] - before.heldOutByClass()[k];
+            if (before.heldOutCounts()[k] > 0 && gain > 0
+                    && (best < 0 || gain > after.heldOutByClass()[best] - before.heldOutByClass()[best])) {
+                best = k;
             }
-            return best < 0 ? null : String.format("%ss %.0f %% -> %.0f %%", best, 100 * before.heldOutByClass()[best],
-                    100 * after.heldOutByClass()[best]);
         }
+        return best < 0 ? null : String.format("%ss %.0f %% -> %.0f %%", before.heldOutCounts().length == Digits.CLASSES
+                ? String.valueOf(best) : "class " + best, 100 * before.heldOutByClass()[best], 100 * after.heldOutByClass()[best]);
     }
 
     /**
@@ -90,7 +93,7 @@ public final class Learning {
         Digits test = sets.test();
         Figures before = figures(members, test, fb.heldOut());
         Path work = out.toAbsolutePath().normalize().resolveSibling("." + out.getFileName() + ".learning");
-        deleteTree(work); // what a killed learn left
+        AtomicFiles.deleteTree(work); // what a killed learn left
         Files.createDirectories(work);
         try {
             List<String> names = new ArrayList<>();
@@ -121,7 +124,7 @@ public final class Learning {
             Files.move(work, out.toAbsolutePath().normalize());
             return new Outcome(out, fb, before, after, guard);
         } catch (IOException | RuntimeException e) {
-            deleteTree(work);
+            AtomicFiles.deleteTree(work);
             throw e;
         }
     }
@@ -158,14 +161,4 @@ public final class Learning {
         }
     }
 
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package dev.digitlab.serve;
 
+import dev.digitlab.AtomicFiles;
 import dev.digitlab.data.Digits;
 import io.javalin.http.HttpResponseException;
 import java.io.IOException;
@@ -72,7 +73,32 @@ final class FeedbackLog {
         }
     }
 
+    /** The rows the file holds now (0 when there is no file). */
+    synchronized long rows() {
+        try {
+            return Files.exists(file) ? countRows(file) : 0;
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /**
+     * Copies the file as it is now to {@code to}, under the lock appends take, so the copy ends with a whole row;
+     * returns the rows it holds. A learn reads the copy while new rows keep coming.
+     */
+    synchronized long snapshot(Path to) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+             FileLock lock = ch.lock()) {
+            AtomicFiles.write(to, out -> Files.copy(file, out));
+        }
+        return countRows(to);
+    }
+
     private long countRows() throws IOException {
+        return countRows(file);
+    }
+
+    private static long countRows(Path file) throws IOException {
         long lines = 0;
         try (InputStream in = Channels.newInputStream(FileChannel.open(file, StandardOpenOption.READ))) {
             byte[] buf = new byte[1 << 16];

@@ -15,36 +15,87 @@ import java.util.function.Function;
 
 /**
  * The served models, each as a small pool of classifiers: NDManagers are not thread-safe, so a request borrows
- * a classifier of its own and gives it back; no NDArray is ever shared between requests.
+ * a classifier of its own and gives it back; no NDArray is ever shared between requests. A model can be swapped for
+ * another while requests run ({@link #swap}): new requests get the new pool at once, and the old classifiers are
+ * closed only as the requests that hold them give them back, so no request fails for a swap.
  */
 public final class ModelPool implements AutoCloseable {
     private static final long BORROW_TIMEOUT_S = 30;
+    /** How often a request waiting for a busy model looks again whether the model was swapped meanwhile. */
+    private static final long RECHECK_MS = 50;
 
     /** One served model: its name, folder, sidecar and the pool of identical classifiers. */
     public record Entry(String name, Path dir, ModelFolder.Sidecar sidecar, BlockingQueue<Classifier> pool) {}
 
-    private final Map<String, Entry> models = new LinkedHashMap<>();
+    private final int workers;
+    /** Replaced whole on a swap, never changed in place: a reader sees one consistent set of models. */
+    private volatile Map<String, Entry> models = new LinkedHashMap<>();
 
     public ModelPool(List<Path> dirs, int workers) {
+        this.workers = workers;
+        Map<String, Entry> all = new LinkedHashMap<>();
         try {
             for (Path dir : dirs) {
-                String name = uniqueName(dir);
-                BlockingQueue<Classifier> pool = new ArrayBlockingQueue<>(workers);
-                for (int i = 0; i < workers; i++) {
-                    pool.add(new Classifier(dir));
-                }
-                models.put(name, new Entry(name, dir, pool.peek().sidecar(), pool));
+                String name = uniqueName(all, dir);
+                all.put(name, load(name, dir));
             }
         } catch (RuntimeException e) {
-            close();
+            all.values().forEach(ModelPool::closeAll);
             throw e;
         }
-        if (models.isEmpty()) {
+        if (all.isEmpty()) {
             throw new DigitlabException("no model to serve");
         }
+        models = all;
     }
 
-    private String uniqueName(Path dir) {
+    /** One model served under {@code name}, whatever its folder is called (a learning model's versions). */
+    public ModelPool(String name, Path dir, int workers) {
+        this.workers = workers;
+        models = new LinkedHashMap<>(Map.of(name, load(name, dir)));
+    }
+
+    private Entry load(String name, Path dir) {
+        BlockingQueue<Classifier> pool = new ArrayBlockingQueue<>(workers);
+        try {
+            for (int i = 0; i < workers; i++) {
+                pool.add(new Classifier(dir));
+            }
+        } catch (RuntimeException e) {
+            pool.forEach(Classifier::close);
+            throw e;
+        }
+        return new Entry(name, dir, pool.peek().sidecar(), pool);
+    }
+
+    /**
+     * Serves the model in {@code dir} as {@code name} from now on. The old classifiers are closed in the background
+     * as their requests give them back.
+     */
+    public synchronized void swap(String name, Path dir) {
+        Entry old = entry(name);
+        Entry fresh = load(name, dir);
+        Map<String, Entry> next = new LinkedHashMap<>(models);
+        next.put(name, fresh);
+        models = next;
+        Thread retire = new Thread(() -> {
+            for (int closed = 0; closed < workers; ) {
+                try {
+                    Classifier c = old.pool().poll(BORROW_TIMEOUT_S, TimeUnit.SECONDS);
+                    if (c != null) {
+                        c.close();
+                        closed++;
+                    }
+                } catch (InterruptedException e) {
+                    return; // the server is closing, and closes what is left
+                }
+            }
+        }, "retire " + name);
+        retire.setDaemon(true);
+        retire.start();
+    }
+
+    private static String uniqueName(Map<String, Entry> models, Path dir) {
         Path abs = dir.toAbsolutePath().normalize();
         String name = abs.getFileName().toString();
         if (models.containsKey(name) && abs.getParent() != null && abs.getParent().getFileName() != null) {
@@ -61,41 +112,52 @@ public final class ModelPool implements AutoCloseable {
     }
 
     public Entry entry(String name) {
+        Map<String, Entry> now = models;
         if (name == null || name.isBlank()) {
-            return models.values().iterator().next();
+            return now.values().iterator().next();
         }
-        Entry e = models.get(name);
+        Entry e = now.get(name);
         if (e == null) {
-            throw new BadRequest("unknown model '" + name + "' (serving " + String.join(", ", models.keySet()) + ")");
+            throw new BadRequest("unknown model '" + name + "' (serving " + String.join(", ", now.keySet()) + ")");
         }
         return e;
     }
 
-    /** Runs {@code work} with a classifier of model {@code name} borrowed for the duration. */
+    /**
+     * Runs {@code work} with a classifier of model {@code name} borrowed for the duration. While every classifier is
+     * busy it waits, looking again now and then which pool serves the name, so a swap meanwhile does not strand it.
+     */
     public <T> T with(String name, Function<Classifier, T> work) {
-        Entry e = entry(name);
-        Classifier c;
-        try {
-            c = e.pool().poll(BORROW_TIMEOUT_S, TimeUnit.SECONDS);
-        } catch (InterruptedException ie) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for a model");
-        }
-        if (c == null) {
-            throw new IllegalStateException("every " + e.name() + " worker stayed busy for " + BORROW_TIMEOUT_S + " s");
-        }
-        try {
-            return work.apply(c);
-        } finally {
-            e.pool().add(c);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(BORROW_TIMEOUT_S);
+        while (true) {
+            Entry e = entry(name);
+            Classifier c;
+            try {
+                c = e.pool().poll(RECHECK_MS, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for a model");
+            }
+            if (c != null) {
+                try {
+                    return work.apply(c);
+                } finally {
+                    e.pool().add(c);
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("every " + e.name() + " worker stayed busy for " + BORROW_TIMEOUT_S + " s");
+            }
         }
     }
 
     @Override
-    public void close() {
-        for (Entry e : models.values()) {
-            e.pool().forEach(Classifier::close);
-        }
-        models.clear();
+    public synchronized void close() {
+        models.values().forEach(ModelPool::closeAll);
+        models = new LinkedHashMap<>();
+    }
+
+    private static void closeAll(Entry e) {
+        e.pool().forEach(Classifier::close);
     }
 }

@@ -2,9 +2,11 @@ package dev.digitlab.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.digitlab.BadSetting;
+import dev.digitlab.data.DataFolder;
 import dev.digitlab.data.Digits;
 import dev.digitlab.eval.Explainer;
 import dev.digitlab.eval.ModelStudy;
+import dev.digitlab.train.LearnConfig;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -17,6 +19,8 @@ import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.eclipse.jetty.server.AbstractConnector;
 
 /**
@@ -35,6 +39,7 @@ public final class Server implements AutoCloseable {
     private final SameOrigin origin;
     private final TrainingPages training;
     private final Javalin app;
+    private volatile Learner learner;
 
     public Server(ModelPool models, Path feedbackFile) {
         this(models, feedbackFile, null);
@@ -67,6 +72,7 @@ public final class Server implements AutoCloseable {
         }
         app.post("/api/feedback", this::feedback);
         app.get("/api/models", ctx -> ctx.json(modelList()));
+        app.post("/api/models/live", this::switchVersion);
         app.get("/healthz", ctx -> ctx.json(Map.of("status", "ok", "models", models.entries().size())));
         app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.text()));
         app.get("/openapi.json", ctx -> ctx.contentType("application/json").result(resource("/openapi.json")));
@@ -74,6 +80,17 @@ public final class Server implements AutoCloseable {
 
     public Server start(String host, int port) {
         return start(host, port, IDLE_TIMEOUT_MS);
+    }
+
+    /**
+     * serve --learn: model {@code name}, whose versions are {@code versions}, learns from the feedback after every
+     * {@code every} new rows, replaying and judging by {@code data}'s images. Call before {@link #start}.
+     */
+    public Server learning(String name, ModelVersions versions, Supplier<DataFolder.TrainTest> data, int every,
+                           LearnConfig config, Consumer<String> log) {
+        learner = new Learner(models, models.entry(name).name(), versions, feedback, data, every, config, log);
+        learner.rowsNow(feedback.rows()); // feedback that came while the server was down
+        return this;
     }
 
     /**
@@ -235,8 +252,26 @@ public final class Server implements AutoCloseable {
         }
         byte[] pixels = Inputs.pixels(json.get("pixels"), "pixels", false);
         long rows = feedback.append(label.asInt(), pixels);
+        if (learner != null) {
+            learner.rowsNow(rows);
+        }
         // the file's name only: where it lies on this machine is no business of a web page
         ctx.json(Map.of("saved", true, "rows", rows, "file", feedback.file().getFileName().toString()));
+    }
+
+    /** {"version": "v2"}: makes an earlier or later promoted version of the learning model live. */
+    private void switchVersion(Context ctx) {
+        SameOrigin.requireJson(ctx);
+        Learner l = learner;
+        if (l == null) {
+            throw new BadRequest("this server does not learn (serve --learn): it has no versions to switch between");
+        }
+        String version = Inputs.text(Inputs.json(body(ctx)), "version");
+        if (version == null) {
+            throw new BadRequest("'version' must name a version, as GET /api/models lists them");
+        }
+        l.switchTo(version);
+        ctx.json(modelList());
     }
 
     private Map<String, Object> result(ModelPool.Entry entry, double[] p, byte[] seen) {
@@ -268,6 +303,13 @@ public final class Server implements AutoCloseable {
             m.put("classNames", e.sidecar().classNames());
             m.put("parameters", e.sidecar().parameters());
             m.put("testAccuracy", e.sidecar().metrics() == null ? null : e.sidecar().metrics().path("testAccuracy").asDouble(Double.NaN));
+            Learner l = learner;
+            if (l != null && l.name().equals(e.name())) {
+                m.put("version", l.versions().live());
+                m.put("versions", l.versions().describe());
+                m.put("learning", l.state());
+                m.put("learnEvery", l.every());
+            }
             list.add(m);
         }
         return list;
@@ -306,6 +348,9 @@ public final class Server implements AutoCloseable {
 
     @Override
     public void close() {
+        if (learner != null) {
+            learner.close();
+        }
         if (training != null) {
             training.close(); // open event streams would hold Jetty's stop until they time out
         }
