@@ -181,14 +181,18 @@
     const map = r.maps && r.maps[whyMethod.value];
     whyBox.hidden = !(whyOn.checked && map);
     if (whyBox.hidden) return;
-    const img = whyMap.createImageData(28, 28);
-    for (let i = 0; i < 784; i++) {
-      const g = 255 - r.seen[i] / 2, v = Math.min(1, map[i] * 1.2), t = map[i];
-      const heat = [255 * Math.min(1, 0.4 + 1.2 * t), 255 * Math.max(0, Math.min(1, 2 * t - 0.4)), 255 * Math.max(0, 3 * t - 2.2)];
-      img.data.set([g * (1 - v) + heat[0] * v, g * (1 - v) + heat[1] * v, g * (1 - v) + heat[2] * v, 255], i * 4);
-    }
-    whyMap.putImageData(img, 0, 0);
+    overlay(whyMap, r.seen, map);
     whyText.textContent = whyMethod.options[whyMethod.selectedIndex].title + ', for ' + classNames[r.label];
+  }
+
+  function overlay(g, pixels, map) {
+    const img = g.createImageData(28, 28);
+    for (let i = 0; i < 784; i++) {
+      const grey = 255 - pixels[i] / 2, v = Math.min(1, map[i] * 1.2), t = map[i];
+      const heat = [255 * Math.min(1, 0.4 + 1.2 * t), 255 * Math.max(0, Math.min(1, 2 * t - 0.4)), 255 * Math.max(0, 3 * t - 2.2)];
+      img.data.set([grey * (1 - v) + heat[0] * v, grey * (1 - v) + heat[1] * v, grey * (1 - v) + heat[2] * v, 255], i * 4);
+    }
+    g.putImageData(img, 0, 0);
   }
 
   // every convolution layer's maps for the current drawing, one small canvas per channel
@@ -252,6 +256,7 @@
       const json = await res.json();
       if (!res.ok) throw new Error(json.error);
       feedbackStatus.textContent = 'Thanks: saved as a ' + classNames[label] + ' to ' + json.file;
+      refreshVersion();
       rightBtn.disabled = true;
       wrongBox.querySelectorAll('button').forEach(b => { b.disabled = true; });
     } catch (err) {
@@ -315,14 +320,28 @@
     }
     const chosen = models.find(m => m.name === modelSelect.value) || models[0];
     classNames = chosen.classNames;
+    showVersion(chosen);
     buildBars();
     reset();
+  }
+
+  // serve --learn: which version is live and what it learned
+  const versionEl = document.getElementById('version');
+  function showVersion(m) {
+    const live = m.versions && m.versions.find(v => v.live);
+    versionEl.hidden = !live;
+    if (live) versionEl.textContent = live.summary + (m.learning && m.learning.startsWith('learning') ? ' · ' + m.learning + '…' : '');
+  }
+  async function refreshVersion() {
+    const models = await (await fetch('api/models')).json();
+    showVersion(models.find(m => m.name === modelSelect.value) || models[0]);
   }
 
   redraw();
   buildBars();
   reset();
   loadModels().catch(err => { statusEl.textContent = 'cannot list models: ' + err.message; statusEl.classList.add('error'); });
-  // lets browser tests wait until every drawing has been encoded, sent and answered
-  window.digitlab = {pending: () => inFlight + queued + (timer ? 1 : 0), last: () => last};
+  // for the game (play.js), and for browser tests to wait until every drawing has been encoded, sent and answered
+  window.digitlab = {pending: () => inFlight + queued + (timer ? 1 : 0), last: () => last, clear, overlay,
+    model: () => modelSelect.value, classNames: () => classNames, refreshVersion};
 })();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.Chromium;
 import dev.digitlab.TestData;
 import dev.digitlab.data.Digits;
 import java.net.URI;
@@ -12,6 +13,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.StringJoiner;
@@ -20,6 +22,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * {@code serve --learn} through the launcher: 500 drawings of a new hand sent as feedback start a learn in the
@@ -87,6 +93,17 @@ public class ServeLearnIT {
             assertThat(model.path("version").asText()).isEqualTo("v2");
             assertThat(model.path("versions").size()).isEqualTo(2);
             assertThat(model.path("testAccuracy").asDouble()).isEqualTo(model.path("versions").get(1).path("testAccuracy").asDouble());
+            // the drawing page says which version is live and what it learned
+            ChromeDriver browser = Chromium.start(work.resolve("chromium-profile"));
+            try {
+                browser.get(again.url() + "/");
+                new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> d.findElement(By.id("version")).isDisplayed());
+                assertThat(browser.findElement(By.id("version")).getText()).startsWith("v2: learned from 400 drawings; your ")
+                        .contains("MNIST test");
+                Files.write(Chromium.SHOTS.resolve("11-learned-version.png"), browser.getScreenshotAs(OutputType.BYTES));
+            } finally {
+                browser.quit();
+            }
             again.stopAndCheck();
         }
     }

@@ -2,6 +2,7 @@ package dev.digitlab.serve;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.digitlab.Chromium;
 import dev.digitlab.TestData;
 import dev.digitlab.data.Digits;
 import java.awt.image.BufferedImage;
@@ -22,8 +23,6 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -33,8 +32,6 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * Screenshots go to target/screenshots/.
  */
 class DrawingPageBrowserTest {
-    static final Path SHOTS = Path.of("target", "screenshots");
-
     @TempDir
     static Path tmp;
 
@@ -46,20 +43,8 @@ class DrawingPageBrowserTest {
     static void start() throws Exception {
         server = new Server(new ModelPool(List.of(Path.of("models", "lenet5")), 2), tmp.resolve("feedback.csv"))
                 .start("127.0.0.1", 0);
-        browser = chromium(tmp.resolve("chromium-profile"));
+        browser = Chromium.start(tmp.resolve("chromium-profile"));
         wait = new WebDriverWait(browser, Duration.ofSeconds(20));
-    }
-
-    /** Debian's headless Chromium through its ChromeDriver, with a fresh profile, offline. */
-    static ChromeDriver chromium(Path profile) throws Exception {
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(Path.of("/usr/bin/chromedriver").toFile()).usingAnyFreePort().build();
-        ChromeOptions options = new ChromeOptions().setBinary("/usr/bin/chromium").addArguments(
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--user-data-dir=" + Files.createDirectories(profile), "--window-size=1100,900");
-        Files.createDirectories(SHOTS);
-        return new ChromeDriver(service, options);
     }
 
     @AfterAll
@@ -111,7 +96,7 @@ class DrawingPageBrowserTest {
     }
 
     static void screenshot(String name) throws Exception {
-        Files.write(SHOTS.resolve(name), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+        Files.write(Chromium.SHOTS.resolve(name), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
     }
 
     @Test

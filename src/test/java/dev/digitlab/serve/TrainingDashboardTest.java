@@ -3,6 +3,7 @@ package dev.digitlab.serve;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.digitlab.Child;
+import dev.digitlab.Chromium;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -41,7 +42,7 @@ class TrainingDashboardTest {
 
     @BeforeAll
     static void browser() throws Exception {
-        browser = DrawingPageBrowserTest.chromium(tmp.resolve("profile"));
+        browser = Chromium.start(tmp.resolve("profile"));
     }
 
     @AfterAll
@@ -98,7 +99,7 @@ class TrainingDashboardTest {
             boolean finishedEarly = (Boolean) js.executeScript("return window.digitlab.finished()");
             wait.until(d -> ((Number) js.executeScript("return window.digitlab.points()")).intValue() > early + 5);
             assertThat(finishedEarly).as("the run was still going when the first points came").isFalse();
-            Files.write(DrawingPageBrowserTest.SHOTS.resolve("07-training-live.png"), browser.getScreenshotAs(OutputType.BYTES));
+            Files.write(Chromium.SHOTS.resolve("07-training-live.png"), browser.getScreenshotAs(OutputType.BYTES));
             wait.until(d -> (Boolean) js.executeScript("return window.digitlab.finished()"));
             assertThat(p.waitFor(2, TimeUnit.MINUTES)).isTrue();
             assertThat(p.exitValue()).as(String.join("\n", out)).isZero();
@@ -110,7 +111,7 @@ class TrainingDashboardTest {
             String lines = (String) js.executeScript("return window.digitlab.lines()");
             assertThat(lines.strip().lines().reduce((a, b) -> b).orElseThrow()).isEqualTo(finalLine);
             assertThat(rows.get(3)).startsWith("4");
-            Files.write(DrawingPageBrowserTest.SHOTS.resolve("08-training-done.png"), browser.getScreenshotAs(OutputType.BYTES));
+            Files.write(Chromium.SHOTS.resolve("08-training-done.png"), browser.getScreenshotAs(OutputType.BYTES));
         } finally {
             stop(p);
         }
