@@ -43,6 +43,7 @@ class LauncherScriptTest {
     void trainingRunsWithOneMallocArenaAndServersWithGlibcsDefault() throws Exception {
         assertThat(launch("train", "--epochs", "1")).startsWith("arena=1 mmap=33554432 ").endsWith("train --epochs 1");
         assertThat(launch("experiment", "--grid", "lr=1e-3")).startsWith("arena=1 ");
+        assertThat(launch("learn", "--model", "m")).startsWith("arena=1 ").doesNotContain("TieredStopAtLevel");
         assertThat(launch("serve")).startsWith("arena=unset mmap=33554432 ").doesNotContain("TieredStopAtLevel");
         boolean small = Runtime.getRuntime().availableProcessors() <= 4;
         assertThat(launch("train").contains("-XX:TieredStopAtLevel=1")).as("C1 on small machines only").isEqualTo(small);
