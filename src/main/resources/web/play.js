@@ -12,6 +12,8 @@
   let order = [];
   let started = 0;
   let clock = null;
+  let pause = null;           // the short wait after a round's verdict
+  let busy = false;           // a round is being scored: a second Done (a double click, Enter held) is ignored
   let sent = 0;               // feedback rows this game sent
 
   function shuffled() {
@@ -27,6 +29,7 @@
     rounds = [];
     order = shuffled();
     sent = 0;
+    consent.checked = false;  // consent is given for a game, never carried over
     end.hidden = true;
     game.hidden = false;
     playBtn.hidden = true;
@@ -42,18 +45,25 @@
     verdict.textContent = '';
     verdict.className = 'game-verdict';
     doneBtn.disabled = false;
+    busy = false;
     started = performance.now();
     clearInterval(clock);
     clock = setInterval(() => { $('game-time').textContent = ((performance.now() - started) / 1000).toFixed(1) + ' s'; }, 100);
   }
 
   async function done() {
-    if (doneBtn.disabled) return;
+    if (busy || game.hidden) return;
+    busy = true;
+    doneBtn.disabled = true;
     // the answer to the drawing as it is now, not to a stroke ago
     while (window.digitlab.pending() > 0) await new Promise(r => setTimeout(r, 30));
     const last = window.digitlab.last();
-    if (!last) { verdict.textContent = 'Draw the digit first.'; return; }
-    doneBtn.disabled = true;
+    if (!last) {
+      verdict.textContent = 'Draw the digit first.';
+      busy = false;
+      doneBtn.disabled = false;
+      return;
+    }
     clearInterval(clock);
     const digit = order[rounds.length];
     const round = {digit, seen: last.seen, label: last.label, confidence: last.probabilities[digit],
@@ -73,7 +83,7 @@
         round.kept = false;
       }
     }
-    setTimeout(rounds.length < ROUNDS ? next : finish, 700);
+    pause = setTimeout(rounds.length < ROUNDS ? next : finish, 700);
   }
 
   async function finish() {
@@ -117,6 +127,7 @@
 
   function quit() {
     clearInterval(clock);
+    clearTimeout(pause);
     game.hidden = true;
     end.hidden = true;
     playBtn.hidden = false;
@@ -128,8 +139,14 @@
   $('game-quit').addEventListener('click', quit);
   $('game-stop').addEventListener('click', quit);
   doneBtn.addEventListener('click', done);
-  document.addEventListener('keydown', e => { if (e.key === 'Enter' && !game.hidden) { e.preventDefault(); done(); } });
+  document.addEventListener('keydown', e => {
+    if (e.key === 'Enter' && !game.hidden) {
+      e.preventDefault();
+      if (!e.repeat) done();
+    }
+  });
   // for browser tests: the rounds so far
-  window.digitlab.game = () => ({rounds: rounds.map(r => ({digit: r.digit, label: r.label, read: r.read, kept: r.kept})),
+  window.digitlab.game = () => ({rounds: rounds.map(r => ({digit: r.digit, label: r.label, read: r.read, kept: r.kept,
+    seen: r.seen})),
     asking: game.hidden ? null : order[rounds.length]});
 })();

@@ -68,10 +68,12 @@ class LearnCommand implements Callable<Integer> {
                 maxClassDrop / 100).validate();
         Path first = ModelFolder.members(model).get(0);
         data.orModelDefault(ModelFolder.readSidecar(first).training().path("dataset").asText(null));
-        Learning.Outcome o = Learning.run(model, feedback, data::load, config, out, Main::info);
-        System.out.printf("%-20s %9s %9s%n", "", "before", "after");
-        System.out.printf("%-20s %9s %9s%n", "MNIST test", Guard.pct(o.before().testAccuracy()), Guard.pct(o.after().testAccuracy()));
-        System.out.printf("%-20s %9s %9s%n", "held-out feedback", Guard.pct(o.before().heldOutAccuracy()), Guard.pct(o.after().heldOutAccuracy()));
+        Learning.Outcome o = Learning.run(model, feedback, feedback.toAbsolutePath().normalize().toString(), data::load, config, out,
+                Main::info);
+        String row = "%-20s %9s %9s%n";
+        System.out.printf(row, "", "before", "after");
+        System.out.printf(row, "MNIST test", Guard.pct(o.before().testAccuracy()), Guard.pct(o.after().testAccuracy()));
+        System.out.printf(row, "held-out feedback", Guard.pct(o.before().heldOutAccuracy()), Guard.pct(o.after().heldOutAccuracy()));
         String improved = Learning.mostImproved(o.before(), o.after());
         if (improved != null) {
             System.out.println("most improved: " + improved);

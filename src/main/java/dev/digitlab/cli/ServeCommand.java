@@ -92,27 +92,27 @@ class ServeCommand implements Callable<Integer> {
                 throw new DigitlabException("--learn-every must be " + Learning.MIN_ROWS + " to --feedback-max-rows ("
                         + feedbackMaxRows + "), got " + learnEvery);
             }
+            Learning.learnable(dirs.get(0)); // before anything is copied
             versions = ModelVersions.open(versionsDir != null ? versionsDir : Path.of("versions", name), dirs.get(0));
         } else if (versionsDir != null || learnEvery != 100) {
             throw new DigitlabException("--versions and --learn-every go with --learn");
         }
         ModelPool pool = versions == null ? new ModelPool(dirs, workers) : new ModelPool(name, versions.livePath(), workers);
-        Server server;
+        Server server = new Server(pool, feedbackFile, runs, limits);
+        if (versions != null) {
+            Dataset dataset = datasetOf(versions.livePath());
+            Path dataDir = DataFolder.defaultDir(dataset);
+            server.learning(name, versions, () -> {
+                DataFolder.ensure(dataset, dataDir, List.of(), Main::info);
+                return DataFolder.load(dataset, dataDir);
+            }, learnEvery, LearnConfig.DEFAULT, Main::info);
+            Main.info("learning from " + feedbackFile + " after every " + learnEvery + " new rows; versions in "
+                    + versions.dir() + ", " + versions.live() + " live");
+        }
         try {
-            server = new Server(pool, feedbackFile, runs, limits);
-            if (versions != null) {
-                Dataset dataset = datasetOf(versions.livePath());
-                Path dataDir = DataFolder.defaultDir(dataset);
-                server.learning(name, versions, () -> {
-                    DataFolder.ensure(dataset, dataDir, List.of(), Main::info);
-                    return DataFolder.load(dataset, dataDir);
-                }, learnEvery, LearnConfig.DEFAULT, Main::info);
-                Main.info("learning from " + feedbackFile + " after every " + learnEvery + " new rows; versions in "
-                        + versions.dir() + ", " + versions.live() + " live");
-            }
             server.start(host, port);
         } catch (RuntimeException e) {
-            pool.close();
+            server.close();
             throw new DigitlabException("cannot listen on " + host + ":" + port + " (" + e.getMessage() + ")");
         }
         System.out.println("digitlab is serving " + pool.entries().stream().map(ModelPool.Entry::name).toList()

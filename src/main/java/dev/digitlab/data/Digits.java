@@ -141,6 +141,21 @@ public final class Digits {
         return new Digits(p, l, indices.length, rows, cols, classNames, source);
     }
 
+    /** This set's images and then {@code more}'s, as one set (of the same image size and classes). */
+    public Digits concat(Digits more) {
+        if (more.rows != rows || more.cols != cols || (labels == null) != (more.labels == null)) {
+            throw new IllegalArgumentException("cannot join " + rows + "x" + cols + " images with " + more.rows + "x" + more.cols);
+        }
+        byte[] p = Arrays.copyOf(pixels, pixels.length + more.pixels.length);
+        System.arraycopy(more.pixels, 0, p, pixels.length, more.pixels.length);
+        byte[] l = null;
+        if (labels != null) {
+            l = Arrays.copyOf(labels, count + more.count);
+            System.arraycopy(more.labels, 0, l, count, more.count);
+        }
+        return new Digits(p, l, count + more.count, rows, cols, classNames, source);
+    }
+
     /** A copy with {@code pad} zero (background) pixels added on every side: LeNet-5 takes 28x28 MNIST as 32x32. */
     public Digits padded(int pad) {
         if (pad == 0) {

@@ -11,8 +11,9 @@ import java.util.Map;
  * Feedback rows made ready to learn from: drawings that carry two labels are dropped (a player who corrects the same
  * drawing both ways, or an attacker, teaches nothing either way), repeats of a drawing count once (a thousand copies
  * weigh as much as one), and what is left is split, seeded, into rows to learn from and rows held out to judge the
- * result by. Two drawings are "the same" when every pixel lies in the same one of sixteen bands of grey, so that a
- * copy saved again with a little noise does not pass for a new drawing.
+ * result by. Two drawings are "the same" when every pixel lies in the same one of sixteen bands of grey: a copy sent
+ * again, or saved again with changes too small to cross a band, does not pass for a new drawing. Noise that moves
+ * pixels across bands makes another drawing here; what it could teach is left to replay and the guard.
  *
  * @param learn     rows to fine-tune on
  * @param heldOut   rows kept out of training, to judge the fine-tuned model by
@@ -53,14 +54,5 @@ public record Feedback(Digits learn, Digits heldOut, int rows, int conflicts, in
             coarse[i] = (byte) ((pixels[i] & 0xff) >> SAME_SHIFT);
         }
         return Arrays.toString(coarse);
-    }
-
-    /** The rows of {@code a} and then of {@code b}, as one set (both of the same image size and classes). */
-    public static Digits concat(Digits a, Digits b) {
-        byte[] p = Arrays.copyOf(a.pixels(), a.pixels().length + b.pixels().length);
-        System.arraycopy(b.pixels(), 0, p, a.pixels().length, b.pixels().length);
-        byte[] l = Arrays.copyOf(a.labels(), a.size() + b.size());
-        System.arraycopy(b.labels(), 0, l, a.size(), b.size());
-        return new Digits(p, l, a.size() + b.size(), a.rows(), a.cols(), a.classNames(), a.source());
     }
 }

@@ -26,6 +26,14 @@ public record Split(int[] train, int[] validation) {
         return new Split(train, val);
     }
 
+    /** {@code k} distinct indices below {@code n} (all of them if fewer), in a random order drawn by {@code random}. */
+    public static int[] sample(int n, int k, Random random) {
+        int[] all = new int[n];
+        Arrays.setAll(all, i -> i);
+        shuffle(all, random);
+        return Arrays.copyOf(all, Math.min(k, n));
+    }
+
     /** Fisher-Yates with java.util.Random, whose sequence for a seed is fixed by its specification. */
     public static void shuffle(int[] a, Random random) {
         for (int i = a.length - 1; i > 0; i--) {

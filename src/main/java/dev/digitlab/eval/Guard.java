@@ -3,6 +3,7 @@ package dev.digitlab.eval;
 import dev.digitlab.train.LearnConfig;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Decides whether a fine-tuned model may replace the one it started from: the held-out feedback must be read better
@@ -20,12 +21,12 @@ public record Guard(boolean promoted, List<String> reasons) {
         boolean ok = true;
         boolean heldOutRose = after.heldOutAccuracy() > before.heldOutAccuracy();
         ok &= heldOutRose;
-        reasons.add(String.format("held-out feedback %s -> %s: %s", pct(before.heldOutAccuracy()), pct(after.heldOutAccuracy()),
+        reasons.add(String.format(Locale.ROOT, "held-out feedback %s -> %s: %s", pct(before.heldOutAccuracy()), pct(after.heldOutAccuracy()),
                 heldOutRose ? "better" : "not better, so nothing was learnt that carries over"));
         double drop = before.testAccuracy() - after.testAccuracy();
         boolean testHeld = drop <= c.maxTestDrop() + 1e-12;
         ok &= testHeld;
-        reasons.add(String.format("MNIST test %s -> %s: %s", pct(before.testAccuracy()), pct(after.testAccuracy()),
+        reasons.add(String.format(Locale.ROOT, "MNIST test %s -> %s: %s", pct(before.testAccuracy()), pct(after.testAccuracy()),
                 testHeld ? "within " + points(c.maxTestDrop()) + " of before"
                         : "fell " + points(drop) + ", more than the " + points(c.maxTestDrop()) + " allowed"));
         int worst = 0;
@@ -34,9 +35,9 @@ public record Guard(boolean promoted, List<String> reasons) {
         }
         boolean classesHeld = drop(before, after, worst) <= c.maxClassDrop() + 1e-12;
         ok &= classesHeld;
-        reasons.add(String.format("MNIST test per class: %s", classesHeld
+        reasons.add(String.format(Locale.ROOT, "MNIST test per class: %s", classesHeld
                 ? "none fell more than " + points(c.maxClassDrop())
-                : String.format("class %d fell %s -> %s, more than the %s allowed", worst, pct(before.testByClass()[worst]),
+                : String.format(Locale.ROOT, "class %d fell %s -> %s, more than the %s allowed", worst, pct(before.testByClass()[worst]),
                         pct(after.testByClass()[worst]), points(c.maxClassDrop()))));
         return new Guard(ok, reasons);
     }
@@ -47,10 +48,10 @@ public record Guard(boolean promoted, List<String> reasons) {
 
     /** A fraction as a percentage with two decimals, as learn prints figures. */
     public static String pct(double fraction) {
-        return String.format("%.2f %%", 100 * fraction);
+        return String.format(Locale.ROOT, "%.2f %%", 100 * fraction);
     }
 
     private static String points(double fraction) {
-        return String.format("%.2f points", 100 * fraction);
+        return String.format(Locale.ROOT, "%.2f points", 100 * fraction);
     }
 }

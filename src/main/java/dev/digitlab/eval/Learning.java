@@ -1,5 +1,6 @@
 package dev.digitlab.eval;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.digitlab.AtomicFiles;
 import dev.digitlab.DigitlabException;
 import dev.digitlab.Sha256;
@@ -18,6 +19,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -31,6 +33,7 @@ import java.util.function.Supplier;
 public final class Learning {
     /** The fewest usable feedback rows (after cleaning) worth a fine-tune: fewer could not be judged. */
     public static final int MIN_ROWS = 10;
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private Learning() {}
 
@@ -57,23 +60,23 @@ public final class Learning {
                 best = k;
             }
         }
-        return best < 0 ? null : String.format("%ss %.0f %% -> %.0f %%", before.heldOutCounts().length == Digits.CLASSES
+        return best < 0 ? null : String.format(Locale.ROOT, "%ss %.0f %% -> %.0f %%", before.heldOutCounts().length == Digits.CLASSES
                 ? String.valueOf(best) : "class " + best, 100 * before.heldOutByClass()[best], 100 * after.heldOutByClass()[best]);
     }
 
     /**
      * Fine-tunes the model or ensemble in {@code parent} on {@code feedbackFile}, replaying the training images of
      * {@code data} (the parent's data set, loaded once the feedback is found usable), judged on its test images; writes
-     * the result to {@code out}, which must not exist.
+     * the result to {@code out}, which must not exist. The new folder records the feedback as {@code recordedAs}
+     * (where it came from) with the file's hash and rows.
      */
-    public static Outcome run(Path parent, Path feedbackFile, Supplier<DataFolder.TrainTest> data, LearnConfig c, Path out,
-                              Consumer<String> log) throws IOException {
+    public static Outcome run(Path parent, Path feedbackFile, String recordedAs, Supplier<DataFolder.TrainTest> data,
+                              LearnConfig c, Path out, Consumer<String> log) throws IOException {
         c.validate();
         if (Files.exists(out)) {
             throw new DigitlabException(out + " already exists; choose another folder for the new model");
         }
-        List<Path> members = ModelFolder.members(parent);
-        members.forEach(ModelFolder::verify);
+        List<Path> members = learnable(parent);
         List<String> classNames = ModelFolder.readSidecar(members.get(0)).classNames();
         Digits file = KaggleCsv.read(feedbackFile, classNames);
         if (!file.hasLabels()) {
@@ -85,7 +88,7 @@ public final class Learning {
                     + fb.rows() + " (" + fb.conflicts() + " with conflicting labels, " + fb.repeats() + " repeats); learn needs "
                     + MIN_ROWS + " or more");
         }
-        log.accept(String.format("feedback %s: %d rows, %d dropped for conflicting labels, %d repeats counted once; "
+        log.accept(String.format(Locale.ROOT, "feedback %s: %d rows, %d dropped for conflicting labels, %d repeats counted once; "
                 + "learning from %d, judging by %d held out", feedbackFile.getFileName(), fb.rows(), fb.conflicts(),
                 fb.repeats(), fb.learn().size(), fb.heldOut().size()));
         DataFolder.TrainTest sets = data.get();
@@ -107,14 +110,21 @@ public final class Learning {
             }
             Figures after = figures(tuned, test, fb.heldOut());
             Guard guard = Guard.judge(before, after, c);
-            Map<String, Object> record = record(parent, feedbackFile, fb, c, before, after, guard);
+            Map<String, Object> record = record(parent, feedbackFile, recordedAs, fb, c, before, after, guard);
             Map<String, Object> metrics = new LinkedHashMap<>();
             metrics.put("testLoss", after.testLoss());
             metrics.put("testAccuracy", after.testAccuracy());
             metrics.put("heldOutFeedbackAccuracy", after.heldOutAccuracy());
             for (Path m : tuned) {
                 ModelFolder.Sidecar s = ModelFolder.readSidecar(m);
-                ModelFolder.saveSidecar(m, s.with(tuned.size() == 1 ? metrics : Map.of(), Map.of("learned", record)));
+                // the parent's own record of where its weights came from stays; the last learn is added (or replaces the
+                // parent's learn, whose record is in the parent's folder)
+                @SuppressWarnings("unchecked")
+                Map<String, Object> source = s.source() != null && s.source().isObject()
+                        ? JSON.convertValue(s.source(), LinkedHashMap.class) : new LinkedHashMap<>();
+                source.put("learned", record);
+                // an ensemble's figures are its own, in ensemble.json; its members were not scored one by one
+                ModelFolder.saveSidecar(m, s.with(tuned.size() == 1 ? metrics : Map.of(), source));
             }
             if (tuned.size() > 1) {
                 Map<String, Object> ensemble = new LinkedHashMap<>(metrics);
@@ -129,11 +139,25 @@ public final class Learning {
         }
     }
 
+    /**
+     * The model folders of {@code model} (one, or an ensemble's members), checked to be ones learn can fine-tune: zoo
+     * architectures, not TorchScript modules (whose layers digitlab cannot train).
+     */
+    public static List<Path> learnable(Path model) {
+        List<Path> members = ModelFolder.members(model);
+        for (Path m : members) {
+            if (ModelFolder.verify(m).architectureOf().scripted()) {
+                throw new DigitlabException(m + " holds a TorchScript module; learn fine-tunes zoo models only");
+            }
+        }
+        return members;
+    }
+
     /** What the new folder records about where it came from. */
-    private static Map<String, Object> record(Path parent, Path feedbackFile, Feedback fb, LearnConfig c, Figures before,
+    private static Map<String, Object> record(Path parent, Path feedbackFile, String recordedAs, Feedback fb, LearnConfig c, Figures before,
                                               Figures after, Guard guard) throws IOException {
         Map<String, Object> feedback = new LinkedHashMap<>();
-        feedback.put("file", feedbackFile.toAbsolutePath().normalize().toString());
+        feedback.put("file", recordedAs);
         feedback.put("sha256", Sha256.of(feedbackFile));
         feedback.put("rows", fb.rows());
         feedback.put("conflicts", fb.conflicts());

@@ -67,9 +67,7 @@ public record ModelStudy(ModelFolder.Sidecar sidecar, Evaluation evaluation, Inf
                 outputs = Inference.run(net, set, 1000);
             }
             Evaluation e = Evaluation.of(outputs, test);
-            int[] all = IntStream.range(0, test.size()).toArray();
-            Split.shuffle(all, new Random(o.seed()));
-            int[] sample = Arrays.copyOf(all, Math.min(GALLERY, all.length));
+            int[] sample = Split.sample(test.size(), GALLERY, new Random(o.seed()));
             int[] mistakes = IntStream.range(0, test.size()).filter(i -> outputs.predicted(i) != test.label(i)).boxed()
                     .sorted(Comparator.comparingDouble(i -> -outputs.probabilities(i)[outputs.predicted(i)]))
                     .limit(GALLERY).mapToInt(Integer::intValue).toArray();
@@ -122,9 +120,7 @@ public record ModelStudy(ModelFolder.Sidecar sidecar, Evaluation evaluation, Inf
     }
 
     private static List<Embedding> tsne(Net trained, NDManager manager, Digits test, ModelFolder.Sidecar s, Options o) {
-        int[] order = IntStream.range(0, test.size()).toArray();
-        Split.shuffle(order, new Random(o.seed() + 1));
-        Digits sample = test.subset(Arrays.copyOf(order, o.tsnePoints()));
+        Digits sample = test.subset(Split.sample(test.size(), o.tsnePoints(), new Random(o.seed() + 1)));
         int[] labels = IntStream.range(0, sample.size()).map(sample::label).toArray();
         double[][] raw = new double[sample.size()][sample.imageSize()];
         for (int i = 0; i < sample.size(); i++) {

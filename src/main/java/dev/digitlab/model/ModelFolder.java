@@ -109,15 +109,7 @@ public final class ModelFolder {
             return List.of(dir);
         }
         Path file = dir.resolve(ENSEMBLE);
-        Ensemble e;
-        try {
-            e = JSON.readValue(file.toFile(), Ensemble.class);
-        } catch (IOException ex) {
-            throw new DigitlabException(file + ": not a digitlab ensemble (" + ex.getMessage().lines().findFirst().orElse("") + ")");
-        }
-        if (e.format() != FORMAT || e.members() == null || e.members().isEmpty()) {
-            throw new DigitlabException(file + ": expected format " + FORMAT + " and at least one member");
-        }
+        Ensemble e = readEnsemble(dir);
         Path base = dir.toAbsolutePath().normalize();
         List<Path> out = new ArrayList<>();
         for (String m : e.members()) {
@@ -128,6 +120,27 @@ public final class ModelFolder {
             out.add(p);
         }
         return out;
+    }
+
+    /** The ensemble.json of the ensemble in {@code dir}, checked for its format and members. */
+    public static Ensemble readEnsemble(Path dir) {
+        Path file = dir.resolve(ENSEMBLE);
+        Ensemble e;
+        try {
+            e = JSON.readValue(file.toFile(), Ensemble.class);
+        } catch (IOException ex) {
+            throw new DigitlabException(file + ": not a digitlab ensemble (" + ex.getMessage().lines().findFirst().orElse("") + ")");
+        }
+        if (e.format() != FORMAT || e.members() == null || e.members().isEmpty() || e.members().contains(null)) {
+            throw new DigitlabException(file + ": expected format " + FORMAT + " and at least one member");
+        }
+        return e;
+    }
+
+    /** The figures saved with the model or ensemble in {@code dir}: an ensemble's own, not its first member's. */
+    public static JsonNode metrics(Path dir) {
+        JsonNode m = isEnsemble(dir) ? readEnsemble(dir).metrics() : readSidecar(dir).metrics();
+        return m == null ? JSON.createObjectNode() : m;
     }
 
     public static void saveEnsemble(Path dir, List<String> members, Object metrics) throws IOException {

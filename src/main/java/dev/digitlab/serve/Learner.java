@@ -6,8 +6,11 @@ import dev.digitlab.eval.Learning;
 import dev.digitlab.train.LearnConfig;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -31,11 +34,14 @@ final class Learner implements AutoCloseable {
     private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "learn");
         t.setDaemon(true);
-        t.setPriority(Thread.MIN_PRIORITY); // requests first
         return t;
     });
     private final AtomicBoolean running = new AtomicBoolean();
+    private final Object dataLock = new Object();
     private volatile String state = "waiting for feedback";
+    /** New rows are counted from this many: the rows the last learn started from, whether it ended well or not. */
+    private volatile long since;
+    private volatile boolean closed;
     private DataFolder.TrainTest loaded;
 
     Learner(ModelPool models, String name, ModelVersions versions, FeedbackLog feedback, Supplier<DataFolder.TrainTest> data,
@@ -48,52 +54,62 @@ final class Learner implements AutoCloseable {
         this.every = every;
         this.config = config.validate();
         this.log = log;
+        this.since = versions.rowsLearnt();
     }
 
-    /** What the learner is doing, for /api/models. */
-    String state() {
-        return state;
+    /**
+     * The learning model's part of /api/models: the figures of the model served, the version live, every version
+     * and what the learner is doing; read under the lock a swap holds, so the model served and the version named live
+     * always agree.
+     */
+    synchronized Map<String, Object> describe() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("testAccuracy", models.entry(name).metrics().path("testAccuracy").asDouble(Double.NaN));
+        m.put("version", versions.live());
+        m.put("versions", versions.describe());
+        m.put("learning", state);
+        m.put("learnEvery", every);
+        return m;
     }
 
     String name() {
         return name;
     }
 
-    int every() {
-        return every;
-    }
-
-    ModelVersions versions() {
-        return versions;
-    }
-
-    /** Told the feedback file's rows after each new one: starts a learn once {@code every} rows came since the last. */
+    /**
+     * Told the feedback file's rows after each new one: starts a learn once {@code every} rows came since the last
+     * learn began (a learn that failed counts too, so a file that cannot be learnt from is not tried again and again).
+     * A file with fewer rows than that was replaced, and is counted from its start.
+     */
     void rowsNow(long rows) {
-        if (rows - versions.rowsLearnt() >= every && running.compareAndSet(false, true)) {
-            worker.submit(this::learn);
+        if (rows < since) {
+            since = 0;
+        }
+        if (rows - since >= every && !closed && running.compareAndSet(false, true)) {
+            try {
+                worker.submit(this::learn);
+            } catch (RejectedExecutionException e) {
+                running.set(false); // closing
+            }
         }
     }
 
     private void learn() {
         String next = versions.next();
+        String base = versions.live();
         Path snapshot = versions.dir().resolve("." + next + ".feedback.csv");
+        long rows = feedback.rows();
         try {
-            long rows = feedback.snapshot(snapshot);
+            rows = feedback.snapshot(snapshot);
             state = "learning " + next + " from " + rows + " feedback rows";
-            log.accept("serve --learn: " + state + ", starting from " + versions.live());
-            Learning.Outcome o = Learning.run(versions.livePath(), snapshot, this::trainTest, config, versions.path(next), log);
-            synchronized (this) {
-                if (o.guard().promoted()) {
-                    models.swap(name, versions.path(next));
-                }
-                versions.add(next, o.guard().promoted(), rows);
-            }
-            state = next + (o.guard().promoted() ? " went live" : " was kept as a candidate: " + String.join("; ", o.guard().reasons()));
-            log.accept("serve --learn: " + state);
+            log.accept("serve --learn: " + state + ", starting from " + base);
+            Learning.Outcome o = Learning.run(versions.path(base), snapshot, feedback.file().toAbsolutePath().normalize()
+                    + " (its first " + rows + " rows)", this::trainTest, config, versions.path(next), log);
+            state = promote(next, base, o, rows);
         } catch (IOException | RuntimeException e) {
             state = "the last learn failed: " + e.getMessage();
-            log.accept("serve --learn: " + state);
         } finally {
+            since = rows;
             try {
                 AtomicFiles.deleteTree(snapshot);
             } catch (IOException ignored) {
@@ -101,27 +117,64 @@ final class Learner implements AutoCloseable {
             }
             running.set(false);
         }
+        log.accept("serve --learn: " + state);
         rowsNow(feedback.rows()); // rows that came in meanwhile may be enough for the next one
     }
 
-    /** The replay and test images, read once (60,000 + 10,000 images, 55 MB), when the first learn needs them. */
-    private synchronized DataFolder.TrainTest trainTest() {
-        if (loaded == null) {
-            loaded = data.get();
+    /**
+     * Records the learn's result and, if the guard promoted it and no one made another version live meanwhile, swaps
+     * it in: versions.json first, so the model served is never one it does not name live.
+     */
+    private synchronized String promote(String next, String base, Learning.Outcome o, long rows) {
+        if (closed) {
+            return next + " was not recorded: the server was closing";
         }
-        return loaded;
+        boolean promoted = o.guard().promoted();
+        boolean goLive = promoted && versions.live().equals(base);
+        versions.add(next, promoted, rows, goLive);
+        if (goLive) {
+            swapOrRestore(next, base);
+            return next + " went live";
+        }
+        return promoted ? next + " was promoted but not put live: " + versions.live() + " was made live while it learned"
+                : next + " was kept as a candidate: " + String.join("; ", o.guard().reasons());
+    }
+
+    /** Serves {@code version}, which versions.json names live already; if it cannot be loaded, {@code before} again. */
+    private void swapOrRestore(String version, String before) {
+        try {
+            models.swap(name, versions.path(version));
+        } catch (RuntimeException e) {
+            versions.setLive(before);
+            throw e;
+        }
+    }
+
+    /** The replay and test images, read once (60,000 + 10,000 images, 55 MB), when the first learn needs them. */
+    private DataFolder.TrainTest trainTest() {
+        synchronized (dataLock) { // not the learner's own lock: a switch by request must not wait for a download
+            if (loaded == null) {
+                loaded = data.get();
+            }
+            return loaded;
+        }
     }
 
     /** Makes an earlier (or later) promoted version live again: one request, no failed request. */
     synchronized void switchTo(String version) {
         versions.checkPromoted(version);
-        models.swap(name, versions.path(version));
+        String before = versions.live();
+        if (version.equals(before)) {
+            return;
+        }
         versions.setLive(version);
+        swapOrRestore(version, before);
         log.accept("serve --learn: " + version + " is live (switched by a request)");
     }
 
     @Override
     public void close() {
+        closed = true;
         worker.shutdownNow();
         try {
             worker.awaitTermination(5, TimeUnit.SECONDS);

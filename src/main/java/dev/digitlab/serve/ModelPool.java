@@ -1,5 +1,6 @@
 package dev.digitlab.serve;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.digitlab.DigitlabException;
 import dev.digitlab.eval.Classifier;
 import dev.digitlab.model.ModelFolder;
@@ -24,10 +25,16 @@ public final class ModelPool implements AutoCloseable {
     /** How often a request waiting for a busy model looks again whether the model was swapped meanwhile. */
     private static final long RECHECK_MS = 50;
 
-    /** One served model: its name, folder, sidecar and the pool of identical classifiers. */
-    public record Entry(String name, Path dir, ModelFolder.Sidecar sidecar, BlockingQueue<Classifier> pool) {}
+    /**
+     * One served model: its name, folder, (first member's) sidecar, its figures (an ensemble's own) and the pool of
+     * identical classifiers.
+     */
+    public record Entry(String name, Path dir, ModelFolder.Sidecar sidecar, JsonNode metrics, BlockingQueue<Classifier> pool) {}
 
     private final int workers;
+    /** Models swapped out, by the thread that closes their classifiers as requests give them back. */
+    private final Map<Thread, Entry> retiring = new LinkedHashMap<>();
+    private boolean closed;
     /** Replaced whole on a swap, never changed in place: a reader sees one consistent set of models. */
     private volatile Map<String, Entry> models = new LinkedHashMap<>();
 
@@ -65,7 +72,7 @@ public final class ModelPool implements AutoCloseable {
             pool.forEach(Classifier::close);
             throw e;
         }
-        return new Entry(name, dir, pool.peek().sidecar(), pool);
+        return new Entry(name, dir, pool.peek().sidecar(), ModelFolder.metrics(dir), pool);
     }
 
     /**
@@ -73,6 +80,9 @@ public final class ModelPool implements AutoCloseable {
      * as their requests give them back.
      */
     public synchronized void swap(String name, Path dir) {
+        if (closed) {
+            throw new IllegalStateException("the server is closing");
+        }
         Entry old = entry(name);
         Entry fresh = load(name, dir);
         Map<String, Entry> next = new LinkedHashMap<>(models);
@@ -92,6 +102,8 @@ public final class ModelPool implements AutoCloseable {
             }
         }, "retire " + name);
         retire.setDaemon(true);
+        retiring.keySet().removeIf(t -> !t.isAlive());
+        retiring.put(retire, old);
         retire.start();
     }
 
@@ -153,6 +165,16 @@ public final class ModelPool implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        closed = true;
+        for (Thread t : retiring.keySet()) {
+            t.interrupt();
+            try {
+                t.join(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        retiring.values().forEach(ModelPool::closeAll); // the idle ones; a request still holding one is answered first
         models.values().forEach(ModelPool::closeAll);
         models = new LinkedHashMap<>();
     }

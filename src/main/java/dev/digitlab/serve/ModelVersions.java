@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -30,8 +31,11 @@ public final class ModelVersions {
     /** One version: its folder's name and whether the guard promoted it (v1 counts as promoted). */
     record Version(String name, boolean promoted) {}
 
-    /** What versions.json holds. */
-    record State(int format, String live, long rowsLearnt, List<Version> versions) {}
+    /**
+     * What versions.json holds: the model v1 was copied from, the live version, the feedback rows the last learn
+     * started from, and every version.
+     */
+    record State(int format, String start, String live, long rowsLearnt, List<Version> versions) {}
 
     private final Path dir;
     private State state;
@@ -47,28 +51,38 @@ public final class ModelVersions {
      */
     public static ModelVersions open(Path dir, Path start) {
         Path file = dir.resolve(FILE);
+        String origin = start.toAbsolutePath().normalize().toString();
         try {
             if (!Files.exists(file)) {
                 ModelFolder.members(start).forEach(ModelFolder::verify);
                 Files.createDirectories(dir);
                 copyModel(start, dir.resolve("v1"));
-                ModelVersions v = new ModelVersions(dir, new State(1, "v1", 0, List.of(new Version("v1", true))));
-                v.save();
+                ModelVersions v = new ModelVersions(dir, null);
+                v.save(new State(1, origin, "v1", 0, List.of(new Version("v1", true))));
                 return v;
             }
             State s = JSON.readValue(file.toFile(), State.class);
-            if (s.format() != 1 || s.versions() == null || s.versions().isEmpty() || s.live() == null) {
-                throw new DigitlabException(file + ": not a digitlab versions file (format 1, a live version, versions)");
+            if (s == null || s.format() != 1 || s.versions() == null || s.versions().isEmpty() || s.live() == null
+                    || s.start() == null || s.rowsLearnt() < 0 || s.versions().contains(null)) {
+                throw new DigitlabException(file + ": not a digitlab versions file (format 1, start, live, rowsLearnt, versions)");
+            }
+            if (!s.start().equals(origin)) {
+                throw new DigitlabException(dir + " holds the versions of " + s.start() + ", not of " + origin
+                        + "; give --versions another folder");
             }
             ModelVersions v = new ModelVersions(dir, s);
             for (Version version : s.versions()) {
-                if (!version.name().matches("v[1-9]\\d{0,5}")) {
+                if (version.name() == null || !version.name().matches("v[1-9]\\d{0,5}")) {
                     throw new DigitlabException(file + ": '" + version.name() + "' is not a version name (v1, v2, ...)");
                 }
                 ModelFolder.members(v.path(version.name())).forEach(ModelFolder::verify);
             }
-            v.find(s.live());
+            if (!v.find(s.live()).promoted()) {
+                throw new DigitlabException(file + ": the live version " + s.live() + " is a candidate the guard refused");
+            }
             return v;
+        } catch (BadRequest e) {
+            throw new DigitlabException(file + ": " + e.getMessage());
         } catch (IOException e) {
             throw new DigitlabException(file + ": cannot read or write (" + e.getMessage().lines().findFirst().orElse("") + ")");
         }
@@ -117,19 +131,17 @@ public final class ModelVersions {
         }
     }
 
-    /** Records a learn's result, from {@code rows} feedback rows; a promoted one becomes live. */
-    synchronized void add(String name, boolean promoted, long rows) {
+    /** Records a learn's result, from {@code rows} feedback rows, and makes it live if {@code live}. */
+    synchronized void add(String name, boolean promoted, long rows, boolean live) {
         List<Version> all = new ArrayList<>(state.versions());
         all.add(new Version(name, promoted));
-        state = new State(1, promoted ? name : state.live(), rows, List.copyOf(all));
-        save();
+        save(new State(1, state.start(), live ? name : state.live(), rows, List.copyOf(all)));
     }
 
     /** Makes {@code name} live; only a promoted version may be. */
     synchronized void setLive(String name) {
         checkPromoted(name);
-        state = new State(1, name, state.rowsLearnt(), state.versions());
-        save();
+        save(new State(1, state.start(), name, state.rowsLearnt(), state.versions()));
     }
 
     private Version find(String name) {
@@ -150,15 +162,19 @@ public final class ModelVersions {
             m.put("name", v.name());
             m.put("live", v.name().equals(state.live()));
             m.put("promoted", v.promoted());
-            JsonNode metrics = metrics(path(v.name()));
-            m.put("testAccuracy", metrics.path("testAccuracy").isNumber() ? metrics.path("testAccuracy").asDouble() : null);
-            JsonNode learned = learned(path(v.name()));
-            if (learned != null) {
-                m.put("learnedFrom", learned.at("/feedback/learnedFrom").asInt());
-                m.put("summary", summary(v.name(), learned));
-                m.put("guard", learned.path("guard"));
-            } else {
-                m.put("summary", v.name() + ": the model as it was trained");
+            try {
+                JsonNode metrics = ModelFolder.metrics(path(v.name()));
+                m.put("testAccuracy", metrics.path("testAccuracy").isNumber() ? metrics.path("testAccuracy").asDouble() : null);
+                JsonNode learned = learned(path(v.name()));
+                if (learned != null) {
+                    m.put("learnedFrom", learned.at("/feedback/learnedFrom").asInt());
+                    m.put("summary", summary(v.name(), learned));
+                    m.put("guard", learned.path("guard"));
+                } else {
+                    m.put("summary", v.name() + ": the model as it was trained");
+                }
+            } catch (DigitlabException | IllegalArgumentException e) { // a folder changed by hand since: say so, list the rest
+                m.put("summary", v.name() + ": cannot be read (" + e.getMessage() + ")");
             }
             out.add(m);
         }
@@ -170,32 +186,23 @@ public final class ModelVersions {
         Learning.Figures before = JSON.convertValue(learned.path("before"), Learning.Figures.class);
         Learning.Figures after = JSON.convertValue(learned.path("after"), Learning.Figures.class);
         String improved = Learning.mostImproved(before, after);
-        return String.format("%s: learned from %d drawings; %sMNIST test %s -> %s", name, learned.at("/feedback/learnedFrom").asInt(),
+        return String.format(Locale.ROOT, "%s: learned from %d drawings; %sMNIST test %s -> %s", name, learned.at("/feedback/learnedFrom").asInt(),
                 improved == null ? "" : "your " + improved + ", ", Guard.pct(before.testAccuracy()), Guard.pct(after.testAccuracy()));
-    }
-
-    private static JsonNode metrics(Path model) {
-        try {
-            if (ModelFolder.isEnsemble(model)) {
-                return JSON.readTree(model.resolve(ModelFolder.ENSEMBLE).toFile()).path("metrics");
-            }
-            return ModelFolder.readSidecar(model).metrics();
-        } catch (IOException e) {
-            return JSON.createObjectNode();
-        }
     }
 
     private static JsonNode learned(Path model) {
         if (ModelFolder.isEnsemble(model)) {
-            JsonNode l = metrics(model).path("learned");
+            JsonNode l = ModelFolder.metrics(model).path("learned");
             return l.isMissingNode() ? null : l;
         }
         JsonNode source = ModelFolder.readSidecar(model).source();
         return source == null || source.path("learned").isMissingNode() ? null : source.path("learned");
     }
 
-    private void save() {
-        AtomicFiles.write(dir.resolve(FILE), out -> JSON.writeValue(out, state));
+    /** Writes {@code next} and only then takes it as the state: a failed write changes nothing. */
+    private void save(State next) {
+        AtomicFiles.write(dir.resolve(FILE), out -> JSON.writeValue(out, next));
+        state = next;
     }
 
     /** Copies a model's files (a model folder, or an ensemble and its members) into {@code to}, built aside first. */
@@ -216,6 +223,7 @@ public final class ModelVersions {
                 }
             }
         }
+        AtomicFiles.deleteTree(to); // a copy a killed start made before it could write versions.json
         Files.move(work, to);
     }
 }

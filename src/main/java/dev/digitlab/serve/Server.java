@@ -89,7 +89,6 @@ public final class Server implements AutoCloseable {
     public Server learning(String name, ModelVersions versions, Supplier<DataFolder.TrainTest> data, int every,
                            LearnConfig config, Consumer<String> log) {
         learner = new Learner(models, models.entry(name).name(), versions, feedback, data, every, config, log);
-        learner.rowsNow(feedback.rows()); // feedback that came while the server was down
         return this;
     }
 
@@ -105,6 +104,9 @@ public final class Server implements AutoCloseable {
             if (connector instanceof AbstractConnector c) {
                 c.setIdleTimeout(idleTimeoutMs);
             }
+        }
+        if (learner != null) {
+            learner.rowsNow(feedback.rows()); // feedback that came while the server was down
         }
         return this;
     }
@@ -302,13 +304,10 @@ public final class Server implements AutoCloseable {
             m.put("architecture", e.sidecar().architecture());
             m.put("classNames", e.sidecar().classNames());
             m.put("parameters", e.sidecar().parameters());
-            m.put("testAccuracy", e.sidecar().metrics() == null ? null : e.sidecar().metrics().path("testAccuracy").asDouble(Double.NaN));
+            m.put("testAccuracy", e.metrics().path("testAccuracy").asDouble(Double.NaN));
             Learner l = learner;
             if (l != null && l.name().equals(e.name())) {
-                m.put("version", l.versions().live());
-                m.put("versions", l.versions().describe());
-                m.put("learning", l.state());
-                m.put("learnEvery", l.every());
+                m.putAll(l.describe());
             }
             list.add(m);
         }

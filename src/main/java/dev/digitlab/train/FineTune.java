@@ -5,13 +5,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.digitlab.DigitlabException;
 import dev.digitlab.data.Augmentation;
 import dev.digitlab.data.Digits;
-import dev.digitlab.data.Feedback;
 import dev.digitlab.data.Split;
 import dev.digitlab.data.TensorSet;
 import dev.digitlab.model.ModelFolder;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 
@@ -42,7 +40,7 @@ public final class FineTune {
             Random draws = new Random(c.seed());
             try (Optim optim = new Optim(config, LrSchedule.of(config, steps), model.net().manager())) {
                 for (int epoch = 1; epoch <= c.epochs(); epoch++) {
-                    Digits mix = Feedback.concat(rows, replay.subset(draw(replay.size(), rows.size() * c.replay(), draws)));
+                    Digits mix = rows.concat(replay.subset(Split.sample(replay.size(), rows.size() * c.replay(), draws)));
                     try (TensorSet set = new TensorSet(root, mix, model.net().architecture().padding(), model.sidecar().norm())) {
                         Trainer.trainEpoch(model.net(), optim, set, mix, config, epoch, new Trainer.Events(List.of()));
                     }
@@ -51,12 +49,5 @@ public final class FineTune {
             ModelFolder.save(out, model.net(), ModelFolder.sidecar(model.net(), model.sidecar().norm(),
                     model.sidecar().classNames(), saved, model.sidecar().metrics()));
         }
-    }
-
-    /** {@code k} distinct indices below {@code n}, drawn by {@code random}. */
-    private static int[] draw(int n, int k, Random random) {
-        int[] all = Trainer.range(n);
-        Split.shuffle(all, random);
-        return Arrays.copyOf(all, Math.min(k, n));
     }
 }

@@ -46,13 +46,15 @@ class FeedbackTest {
         assertThat(a.heldOut().labels()).isEqualTo(b.heldOut().labels());
         assertThat(a.learn().labels()).doesNotContain(a.heldOut().labels());
         assertThat(a.heldOut().size()).isEqualTo(3);
+        assertThat(java.util.stream.LongStream.rangeClosed(1, 5).mapToObj(seed -> java.util.Arrays.toString(
+                Feedback.prepare(file, 0.3, seed).heldOut().labels())).distinct().count()).as("the seed decides").isGreaterThan(1);
     }
 
     @Test
     void concatKeepsBothInOrder() {
         Digits a = rows(new int[] {1, 2}, new int[] {1, 2});
         Digits b = rows(new int[] {3}, new int[] {3});
-        Digits c = Feedback.concat(a, b);
+        Digits c = a.concat(b);
         assertThat(c.size()).isEqualTo(3);
         assertThat(c.labels()).containsExactly(1, 2, 3);
         assertThat(c.image(2)[0]).isEqualTo((byte) 3);

@@ -61,6 +61,7 @@ public class ServeLearnIT {
                 }
                 JsonNode model = waitFor(http, url, m -> m.path("versions").size() == 2, serve);
                 assertThat(model.path("version").asText()).as(model.toString()).isEqualTo("v2");
+                servesTheLiveVersion(model);
                 JsonNode v2 = model.path("versions").get(1);
                 assertThat(v2.path("promoted").asBoolean()).isTrue();
                 assertThat(v2.path("learnedFrom").asInt()).isEqualTo(400);
@@ -71,6 +72,7 @@ public class ServeLearnIT {
                 // back to v1 in one request, under load; refused from a foreign page and for what does not exist
                 JsonNode back = JSON.readTree(post(http, url + "/api/models/live", "{\"version\": \"v1\"}", 200));
                 assertThat(back.get(0).path("version").asText()).isEqualTo("v1");
+                servesTheLiveVersion(back.get(0));
                 long afterSwitch = load.ok.get();
                 waitUntil(() -> load.ok.get() > afterSwitch + 100);
                 HttpResponse<String> foreign = http.send(HttpRequest.newBuilder(URI.create(url + "/api/models/live"))
@@ -79,7 +81,7 @@ public class ServeLearnIT {
                 assertThat(foreign.statusCode()).isEqualTo(403);
                 post(http, url + "/api/models/live", "{\"version\": \"v9\"}", 400);
                 assertThat(get(http, url).path("version").asText()).isEqualTo("v1");
-                post(http, url + "/api/models/live", "{\"version\": \"v2\"}", 200);
+                servesTheLiveVersion(JSON.readTree(post(http, url + "/api/models/live", "{\"version\": \"v2\"}", 200)).get(0));
             } finally {
                 load.stop();
             }
@@ -106,6 +108,17 @@ public class ServeLearnIT {
             }
             again.stopAndCheck();
         }
+    }
+
+    /** The model served (its figures come from the pool's model) is the version versions.json names live. */
+    private static void servesTheLiveVersion(JsonNode model) {
+        JsonNode live = null;
+        for (JsonNode v : model.path("versions")) {
+            live = v.path("live").asBoolean() ? v : live;
+        }
+        assertThat(live).as(model.toString()).isNotNull();
+        assertThat(live.path("name").asText()).isEqualTo(model.path("version").asText());
+        assertThat(model.path("testAccuracy").asDouble()).as(model.toString()).isEqualTo(live.path("testAccuracy").asDouble());
     }
 
     /** {@value #CLIENTS} clients calling /api/predict with MNIST test digits until stopped, counting what failed. */

@@ -3,8 +3,13 @@ package dev.digitlab.serve;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.digitlab.Chromium;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.digitlab.TestData;
 import dev.digitlab.data.Digits;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -97,8 +102,16 @@ class GameBrowserTest {
         long read = rounds.stream().filter(r -> Boolean.TRUE.equals(r.get("read"))).count();
         assertThat(browser.findElement(By.id("end-score")).getText()).isEqualTo(read + " / 10");
         assertThat(read).as("MNIST digits drawn stroke by stroke are mostly read: " + rounds).isGreaterThanOrEqualTo(7);
+        // each round's verdict is the model's answer to the drawing the round kept, as the API gives it
+        HttpClient http = HttpClient.newHttpClient();
         for (Map<String, Object> r : rounds) {
-            assertThat(r.get("read")).isEqualTo(((Number) r.get("label")).intValue() == ((Number) r.get("digit")).intValue());
+            String answer = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/api/predict"))
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                            "{\"preprocess\": false, \"pixels\": " + r.get("seen") + "}")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            int label = new ObjectMapper().readTree(answer).path("label").asInt(-1);
+            assertThat(((Number) r.get("label")).intValue()).as(answer).isEqualTo(label);
+            assertThat(r.get("read")).isEqualTo(label == ((Number) r.get("digit")).intValue());
         }
         // the overlays are drawn, not blank
         Number ink = (Number) js.executeScript("return [...document.querySelectorAll('#end-hardest canvas')].map(c => "
@@ -111,6 +124,15 @@ class GameBrowserTest {
             assertThat(rows.get(1 + k)).startsWith(asked.get(5 + k) + ",");
         }
         assertThat(browser.findElement(By.id("end-time")).getText()).contains("5 of your drawings went to the feedback");
+
+        // consent is given for one game: the next starts with the switch off
+        browser.findElement(By.id("game-again")).click();
+        wait.until(d -> d.findElement(By.id("game")).isDisplayed());
+        assertThat(browser.findElement(By.id("game-consent")).isSelected()).isFalse();
+        browser.findElement(By.id("game-stop")).click();
+        wait.until(d -> !d.findElement(By.id("game")).isDisplayed());
+        Thread.sleep(1000);
+        assertThat(browser.findElement(By.id("game-end")).isDisplayed()).as("Stop cancels what was pending").isFalse();
     }
 
     /** The {@code k}-th test image of {@code digit}. */
