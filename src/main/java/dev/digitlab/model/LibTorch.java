@@ -1,6 +1,7 @@
 package dev.digitlab.model;
 
 import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.LibUtils;
 import com.sun.jna.Function;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
@@ -19,10 +20,22 @@ import java.nio.file.Path;
  * initialise NNPACK, so the switch silences it on every CPU. It changes no result: NNPACK would only ever take
  * batches of 16 or more that skip oneDNN, and digitlab skips oneDNN for single images only.</li>
  * </ul>
- * Where a symbol is missing (another libtorch, not Linux) the settings stay libtorch's and {@link #found()} says so.
+ * The library is found where DJL unpacked it ({@code LibUtils.getLibtorchPath()}, named as the platform names
+ * libraries: libtorch_cpu.so, libtorch_cpu.dylib, torch_cpu.dll), else among the process's mapped files (Linux).
+ * Where a symbol is missing (another libtorch, MSVC's name mangling on Windows) the settings stay libtorch's,
+ * {@link #found()} says so, and standard error says once what that means: single images then take oneDNN's
+ * channels-last route, whose results are right, at batch speed rather than single-image speed.
  */
 public final class LibTorch {
     private static final Context CONTEXT = Context.find();
+
+    static {
+        if (CONTEXT == null) {
+            System.err.println("digitlab: libtorch's switches were not found on " + System.getProperty("os.name") + " "
+                    + System.getProperty("os.arch") + "; single images take oneDNN's channels-last route (right, a little "
+                    + "slower) and NNPACK stays as libtorch sets it");
+        }
+    }
 
     private LibTorch() {}
 
@@ -68,8 +81,8 @@ public final class LibTorch {
 
         static Context find() {
             try {
-                Engine.getEngine("PyTorch"); // loads libtorch, so that it shows in the process's maps
-                Path lib = loaded("libtorch_cpu.so");
+                Engine.getEngine("PyTorch"); // loads libtorch (and, on Linux, shows it in the process's maps)
+                Path lib = library();
                 if (lib == null) {
                     return null;
                 }
@@ -82,6 +95,24 @@ public final class LibTorch {
             } catch (RuntimeException | LinkageError e) { // no such symbol, no JNA native part, not Linux
                 return null;
             }
+        }
+
+        /** libtorch_cpu where DJL put it, else (Linux) where the process mapped it; null when neither knows. */
+        private static Path library() {
+            try {
+                Path dir = Path.of(LibUtils.getLibtorchPath());
+                for (String name : new String[] {System.mapLibraryName("torch_cpu"), "libtorch_cpu.so", "libtorch_cpu.dylib"}) {
+                    if (Files.isRegularFile(dir.resolve(name))) {
+                        return dir.resolve(name);
+                    }
+                    if (Files.isRegularFile(dir.resolve("lib").resolve(name))) {
+                        return dir.resolve("lib").resolve(name);
+                    }
+                }
+            } catch (RuntimeException | LinkageError e) {
+                // an older DJL, or a libtorch not unpacked by DJL: ask the process
+            }
+            return loaded("libtorch_cpu.so");
         }
 
         private static Path loaded(String name) {

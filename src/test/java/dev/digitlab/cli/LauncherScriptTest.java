@@ -48,4 +48,37 @@ class LauncherScriptTest {
         boolean small = Runtime.getRuntime().availableProcessors() <= 4;
         assertThat(launch("train").contains("-XX:TieredStopAtLevel=1")).as("C1 on small machines only").isEqualTo(small);
     }
+
+    /**
+     * macOS ships bash 3.2: the launchers use nothing newer (no case conversion, associative arrays, mapfile, namerefs,
+     * coprocesses, |& or ;;&), and no GNU-only tool the launcher cannot do without.
+     */
+    @Test
+    void theLaunchersRunOnTheBashThatMacOsShips() throws Exception {
+        for (String script : List.of("digitlab", "run-tests")) {
+            List<String> lines = Files.readAllLines(Path.of(script));
+            for (int i = 0; i < lines.size(); i++) {
+                String code = lines.get(i).replaceAll("(^|\\s)#.*$", "");
+                assertThat(code).as("%s:%d uses bash 4+: %s", script, i + 1, lines.get(i))
+                        .doesNotContainPattern("\\$\\{[^}]*(,,|\\^\\^)")
+                        .doesNotContainPattern("\\b(mapfile|readarray|coproc)\\b")
+                        .doesNotContainPattern("\\b(declare|typeset|local)\\s+-[a-zA-Z]*[An]")
+                        .doesNotContain("|&").doesNotContain(";;&");
+            }
+        }
+    }
+
+    /** digitlab.cmd, the Windows launcher, starts the JVM as ./digitlab does and keeps Windows line ends. */
+    @Test
+    void theWindowsLauncherGivesTheSameJavaOptions() throws Exception {
+        String cmd = Files.readString(Path.of("digitlab.cmd"));
+        assertThat(cmd.replace("\r\n", "")).as("every line ends in CRLF").doesNotContain("\n");
+        String java = cmd.lines().filter(l -> l.startsWith("java ")).findFirst().orElseThrow();
+        String bash = Files.readAllLines(Path.of("digitlab")).stream().filter(l -> l.startsWith("exec java $jit")).findFirst().orElseThrow();
+        for (String option : List.of("DIGITLAB_JAVA_OPTS", "-Dai.djl.offline=true", "-Ddigitlab.home=", "-jar")) {
+            assertThat(bash).contains(option);
+            assertThat(java).contains(option);
+        }
+        assertThat(cmd).contains("call mvnw.cmd -B -q -DskipTests package");
+    }
 }
