@@ -35,25 +35,23 @@ class DrawingPageBrowserTest {
     @TempDir
     static Path tmp;
 
+    static PageUnderTest page;
     static Server server;
     static ChromeDriver browser;
     static WebDriverWait wait;
 
     @BeforeAll
     static void start() throws Exception {
-        server = new Server(new ModelPool(List.of(Path.of("models", "lenet5")), 2), tmp.resolve("feedback.csv"))
-                .start("127.0.0.1", 0);
-        browser = Chromium.start(tmp.resolve("chromium-profile"));
-        wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+        page = PageUnderTest.open(tmp, Duration.ofSeconds(20));
+        server = page.server();
+        browser = page.browser();
+        wait = page.waiter();
     }
 
     @AfterAll
     static void stop() {
-        if (browser != null) {
-            browser.quit();
-        }
-        if (server != null) {
-            server.close();
+        if (page != null) {
+            page.close();
         }
     }
 
