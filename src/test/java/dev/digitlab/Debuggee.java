@@ -18,7 +18,6 @@ import com.sun.jdi.request.BreakpointRequest;
 import com.sun.jdi.request.ClassPrepareRequest;
 import com.sun.jdi.request.EventRequest;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -36,13 +35,6 @@ public final class Debuggee implements AutoCloseable {
 
     private Debuggee(VirtualMachine vm) {
         this.vm = vm;
-    }
-
-    /** A free port on 127.0.0.1 for the child's debug agent. */
-    public static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 
     /** The JVM option that makes a child wait for a debugger on {@code port}, on 127.0.0.1 only. */

@@ -82,10 +82,7 @@ public final class Classifier implements AutoCloseable {
         double[][] p = probabilities(images);
         List<Prediction> out = new ArrayList<>(p.length);
         for (double[] probs : p) {
-            int best = 0;
-            for (int c = 1; c < probs.length; c++) {
-                best = probs[c] > probs[best] ? c : best;
-            }
+            int best = Inference.argmax(probs);
             out.add(new Prediction(best, classNames().get(best), probs));
         }
         return out;

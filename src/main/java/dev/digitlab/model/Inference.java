@@ -43,9 +43,7 @@ public final class Inference {
         public int predicted(int i) {
             int best = 0;
             for (int c = 1; c < classes; c++) {
-                if (logits[i * classes + c] > logits[i * classes + best]) {
-                    best = c;
-                }
+                best = logits[i * classes + c] > logits[i * classes + best] ? c : best;
             }
             return best;
         }
@@ -84,5 +82,14 @@ public final class Inference {
             }
             return n == 0 ? Double.NaN : right / (double) n;
         }
+    }
+
+    /** The class with the highest probability (the first of equals): what every prediction in digitlab answers. */
+    public static int argmax(double[] probabilities) {
+        int best = 0;
+        for (int c = 1; c < probabilities.length; c++) {
+            best = probabilities[c] > probabilities[best] ? c : best;
+        }
+        return best;
     }
 }

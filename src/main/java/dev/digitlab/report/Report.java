@@ -188,11 +188,7 @@ public final class Report {
             html.p("This model has no convolution layers, so no feature maps or filters.");
         }
         double[] p = in.probabilities();
-        int best = 0;
-        for (int c = 1; c < p.length; c++) {
-            best = p[c] > p[best] ? c : best;
-        }
-        html.img(png(NetPictures.outputStrip(p, best, names), out, "output"), "the output layer");
+        html.img(png(NetPictures.outputStrip(p, Inference.argmax(p), names), out, "output"), "the output layer");
     }
 
     private static Map<String, Double> tsne(ModelStudy study, List<String> names, Path out, Html html) throws IOException {

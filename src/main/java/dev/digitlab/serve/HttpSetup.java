@@ -38,10 +38,8 @@ final class HttpSetup {
             // By default one idle thread ends per idle period: after a burst the pool would take minutes to shrink.
             threads.setMaxEvictCount(limits.maxThreads());
             config.jetty.threadPool = threads;
-            config.jetty.modifyHttpConfiguration(http -> {
-                http.setMinRequestDataRate(limits.minBodyBytesPerSecond());
-                http.setDelayDispatchUntilContent(true);
-            });
+            // the body's rate is checked where it is read (Server.body), from when its thread starts reading
+            config.jetty.modifyHttpConfiguration(http -> http.setDelayDispatchUntilContent(true));
             config.jetty.modifyServer(server -> server.addBean(new ConnectionLimit(limits.maxConnections(), server)));
             config.pvt.javaLangErrorHandler(HttpSetup::answerError);
         });

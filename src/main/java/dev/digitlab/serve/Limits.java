@@ -15,8 +15,8 @@ import java.util.List;
  * @param maxConnections connections open at once; beyond them new ones wait to be accepted
  * @param maxThreads request threads; more than {@code maxConnections}, so that connections stuck in a blocking read
  *     can never take every thread
- * @param minBodyBytesPerSecond a request body arriving slower than this, averaged from its first byte, is cut off
- *     with 408
+ * @param minBodyBytesPerSecond a request body arriving slower than this, averaged from when its thread starts
+ *     reading it, is cut off with 408
  * @param maxImageSide an image wider or taller than this is refused (400) from its header, before it is decoded
  * @param imageReadSide larger images are decoded subsampled, so that no side exceeds this: the model sees 28x28
  * @param concurrentDecodes images decoded at once; a request that finds none free within half a second gets 503

@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 
 /**
  * The served models, each as a small pool of classifiers: NDManagers are not thread-safe, so a request borrows
@@ -136,10 +136,11 @@ public final class ModelPool implements AutoCloseable {
     }
 
     /**
-     * Runs {@code work} with a classifier of model {@code name} borrowed for the duration. While every classifier is
-     * busy it waits, looking again now and then which pool serves the name, so a swap meanwhile does not strand it.
+     * Runs {@code work} with a classifier of model {@code name} (null: the first) borrowed for the duration, and the
+     * entry it belongs to: one lookup per request. While every classifier is busy it waits, looking again now and then
+     * which pool serves the name, so a swap meanwhile does not strand it.
      */
-    public <T> T with(String name, Function<Classifier, T> work) {
+    public <T> T with(String name, BiFunction<Entry, Classifier, T> work) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(BORROW_TIMEOUT_S);
         while (true) {
             Entry e = entry(name);
@@ -152,7 +153,7 @@ public final class ModelPool implements AutoCloseable {
             }
             if (c != null) {
                 try {
-                    return work.apply(c);
+                    return work.apply(e, c);
                 } finally {
                     e.pool().add(c);
                 }

@@ -6,6 +6,7 @@ import dev.digitlab.data.DataFolder;
 import dev.digitlab.data.Digits;
 import dev.digitlab.eval.Explainer;
 import dev.digitlab.eval.ModelStudy;
+import dev.digitlab.model.Inference;
 import dev.digitlab.train.LearnConfig;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -15,6 +16,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,6 +37,7 @@ public final class Server implements AutoCloseable {
     private final ModelPool models;
     private final FeedbackLog feedback;
     private final ImageDecodes images;
+    private final long minBodyBytesPerSecond;
     private final Metrics metrics = new Metrics();
     private final SameOrigin origin;
     private final TrainingPages training;
@@ -54,6 +57,7 @@ public final class Server implements AutoCloseable {
         this.models = models;
         this.feedback = new FeedbackLog(feedbackFile, limits.feedbackMaxRows());
         this.images = new ImageDecodes(limits);
+        this.minBodyBytesPerSecond = limits.minBodyBytesPerSecond();
         this.origin = new SameOrigin(limits.allowedHosts());
         this.app = HttpSetup.create(limits, origin);
         app.before(ctx -> ctx.attribute("t0", System.nanoTime()));
@@ -115,22 +119,30 @@ public final class Server implements AutoCloseable {
         return app.port();
     }
 
-    private void predict(Context ctx) {
-        long t0 = System.nanoTime();
+    /**
+     * One drawing to classify, as a request gives it: JSON ({@code pixels}, {@code model}, {@code preprocess}, kept in
+     * {@code json} for what else the endpoint reads) or a PNG/JPEG body ({@code ?model=}, {@code json} null).
+     */
+    private record Drawing(String model, byte[] seen, JsonNode json) {}
+
+    /** Probabilities and the model that gave them: the classifier goes back to its pool before the answer is built. */
+    private record Scored(ModelPool.Entry entry, double[][] p) {}
+
+    private Drawing drawing(Context ctx) {
         byte[] body = body(ctx);
-        String model;
-        byte[] seen;
         if (isJson(ctx)) {
             JsonNode json = Inputs.json(body);
-            model = Inputs.text(json, "model");
-            seen = Inputs.pixels(json.get("pixels"), "pixels", Inputs.flag(json, "preprocess", true));
-        } else {
-            model = ctx.queryParam("model");
-            seen = images.toMnist(body);
+            return new Drawing(Inputs.text(json, "model"), Inputs.pixels(json.get("pixels"), "pixels",
+                    Inputs.flag(json, "preprocess", true)), json);
         }
-        ModelPool.Entry entry = models.entry(model);
-        double[] p = models.with(entry.name(), c -> c.probabilities(List.of(seen))[0]);
-        Map<String, Object> out = result(entry, p, seen);
+        return new Drawing(ctx.queryParam("model"), images.toMnist(body), null);
+    }
+
+    private void predict(Context ctx) {
+        long t0 = System.nanoTime();
+        Drawing d = drawing(ctx);
+        Scored scored = models.with(d.model(), (entry, c) -> new Scored(entry, c.probabilities(List.of(d.seen()))));
+        Map<String, Object> out = result(scored.entry(), scored.p()[0], d.seen());
         out.put("latencyMs", (System.nanoTime() - t0) / 1e6);
         ctx.json(out);
     }
@@ -143,26 +155,19 @@ public final class Server implements AutoCloseable {
      */
     private void explain(Context ctx) {
         long t0 = System.nanoTime();
-        byte[] body = body(ctx);
-        String model;
-        byte[] seen;
+        Drawing d = drawing(ctx);
         List<String> methodNames;
         boolean features;
-        if (isJson(ctx)) {
-            JsonNode json = Inputs.json(body);
-            model = Inputs.text(json, "model");
-            seen = Inputs.pixels(json.get("pixels"), "pixels", Inputs.flag(json, "preprocess", true));
-            methodNames = Inputs.texts(json, "methods");
-            features = Inputs.flag(json, "featureMaps", false);
+        if (d.json() != null) {
+            methodNames = Inputs.texts(d.json(), "methods");
+            features = Inputs.flag(d.json(), "featureMaps", false);
         } else {
-            model = ctx.queryParam("model");
-            seen = images.toMnist(body);
             String q = ctx.queryParam("methods");
             methodNames = q == null ? null : List.of(q.split(","));
             features = "true".equals(ctx.queryParam("featureMaps"));
         }
-        ModelPool.Entry entry = models.entry(model);
-        Map<String, Object> out = models.with(entry.name(), c -> {
+        byte[] seen = d.seen();
+        Map<String, Object> out = models.with(d.model(), (entry, c) -> {
             Explainer explainer = c.explainer();
             EnumSet<Explainer.Method> methods = EnumSet.noneOf(Explainer.Method.class);
             for (String name : methodNames == null ? explainer.methods().stream().map(Object::toString).toList() : methodNames) {
@@ -233,15 +238,14 @@ public final class Server implements AutoCloseable {
         for (int i = 0; i < images.size(); i++) {
             seen.add(Inputs.pixels(images.get(i), "images[" + i + "]", preprocess));
         }
-        ModelPool.Entry entry = models.entry(Inputs.text(json, "model"));
-        double[][] p = models.with(entry.name(), c -> c.probabilities(seen));
+        Scored scored = models.with(Inputs.text(json, "model"), (entry, c) -> new Scored(entry, c.probabilities(seen)));
         List<Map<String, Object>> results = new ArrayList<>();
-        for (int i = 0; i < p.length; i++) {
-            Map<String, Object> r = result(entry, p[i], null);
+        for (double[] one : scored.p()) {
+            Map<String, Object> r = result(scored.entry(), one, null);
             r.remove("model");
             results.add(r);
         }
-        ctx.json(Map.of("model", entry.name(), "results", results, "latencyMs", (System.nanoTime() - t0) / 1e6));
+        ctx.json(Map.of("model", scored.entry().name(), "results", results, "latencyMs", (System.nanoTime() - t0) / 1e6));
     }
 
     private void feedback(Context ctx) throws IOException {
@@ -277,10 +281,7 @@ public final class Server implements AutoCloseable {
     }
 
     private Map<String, Object> result(ModelPool.Entry entry, double[] p, byte[] seen) {
-        int best = 0;
-        for (int c = 1; c < p.length; c++) {
-            best = p[c] > p[best] ? c : best;
-        }
+        int best = Inference.argmax(p);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("model", entry.name());
         out.put("label", best);
@@ -319,21 +320,39 @@ public final class Server implements AutoCloseable {
         return type != null && type.toLowerCase().startsWith("application/json");
     }
 
-    /** The body, at most {@link #MAX_BODY} bytes whether or not the client declared its length. */
-    private static byte[] body(Context ctx) {
+    /**
+     * The body, at most {@link #MAX_BODY} bytes whether or not the client declared its length, arriving at
+     * {@code minBodyBytesPerSecond} or faster (408 otherwise, so a client that trickles it in cannot hold a thread).
+     * The rate is measured from when this request's thread starts reading, not from when the first byte reached the
+     * server: on a busy server a small body can wait in a buffer for its thread, and that is no fault of the client
+     * (Jetty's own check counted that wait and cut off whole, small bodies under load).
+     */
+    private byte[] body(Context ctx) {
         long declared = ctx.req().getContentLengthLong();
         if (declared > MAX_BODY) {
             throw new HttpResponseException(413, "request body of " + declared + " bytes is over the limit of " + MAX_BODY);
         }
         try (InputStream in = ctx.req().getInputStream()) {
-            byte[] bytes = in.readNBytes(MAX_BODY + 1);
-            if (bytes.length > MAX_BODY) {
-                throw new HttpResponseException(413, "request body is over the limit of " + MAX_BODY + " bytes");
+            byte[] bytes = new byte[(int) Math.min(MAX_BODY + 1, declared >= 0 ? declared + 1 : 64 * 1024)];
+            int total = 0;
+            long start = System.nanoTime();
+            for (int n; (n = in.read(bytes, total, bytes.length - total)) > 0; ) {
+                total += n;
+                if (total > MAX_BODY) {
+                    throw new HttpResponseException(413, "request body is over the limit of " + MAX_BODY + " bytes");
+                }
+                double seconds = (System.nanoTime() - start) / 1e9;
+                if (seconds > 1 && total < minBodyBytesPerSecond * seconds) {
+                    throw new HttpResponseException(408, "Request content data rate < " + minBodyBytesPerSecond + " B/s");
+                }
+                if (total == bytes.length) {
+                    bytes = Arrays.copyOf(bytes, Math.min(MAX_BODY + 1, 2 * bytes.length));
+                }
             }
-            if (bytes.length == 0) {
+            if (total == 0) {
                 throw new BadRequest("empty request body");
             }
-            return bytes;
+            return Arrays.copyOf(bytes, total);
         } catch (IOException e) {
             throw new BadRequest("could not read the request body: " + e.getMessage());
         }

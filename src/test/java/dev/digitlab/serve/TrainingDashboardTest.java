@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.digitlab.Child;
 import dev.digitlab.Chromium;
+import dev.digitlab.Ports;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -52,11 +53,6 @@ class TrainingDashboardTest {
         }
     }
 
-    static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
     /** Starts {@code digitlab train ARGS}; its output lines are collected as they come. */
     static Process train(List<String> out, String... args) throws Exception {
@@ -84,7 +80,7 @@ class TrainingDashboardTest {
 
     @Test
     void theLossChartGrowsWhileTrainingRunsAndTheTableEndsWithTheFinalEpoch() throws Exception {
-        int port = freePort();
+        int port = Ports.free();
         List<String> out = new CopyOnWriteArrayList<>();
         Path run = tmp.resolve("runs/live");
         Process p = train(out, "train", "--model", "lenet5", "--limit", "24000", "--epochs", "4", "--batch-size", "64",

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.digitlab.Child;
 import dev.digitlab.Debuggee;
+import dev.digitlab.Ports;
 import dev.digitlab.eval.Classifier;
 import dev.digitlab.model.ModelFolder;
 import java.io.File;
@@ -90,7 +91,7 @@ class KilledTrainingTest {
         Path out = dir.resolve("killed");
         Random random = new Random(42);
         for (int kill = 0; kill < 6; kill++) {
-            int port = Debuggee.freePort();
+            int port = Ports.free();
             p = start(out, kill > 0, port, log);
             Debuggee child = null;
             try {

@@ -11,9 +11,9 @@ import dev.digitlab.model.Inference;
 import dev.digitlab.train.Experiment;
 import dev.digitlab.train.ExperimentCluster;
 import dev.digitlab.train.TrainConfig;
+import dev.digitlab.Ports;
 import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -50,11 +50,6 @@ class ClusterTest {
     /** The JVM flags Spark needs on Java 17, as the pom gives them to this test (they are the executors' too). */
     static final List<String> JVM_FLAGS = List.of(System.getProperty("digitlab.spark.jvmFlags", "").trim().split("\\s+"));
 
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
     /**
      * A Spark home made of this module's class path: the Workers put its jars/ on every executor's class path. Spark's
@@ -91,14 +86,14 @@ class ClusterTest {
     static void startCluster() throws Exception {
         try {
             Path home = sparkHome();
-            int port = freePort();
-            int ui = freePort();
+            int port = Ports.free();
+            int ui = Ports.free();
             start(home, "master", "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port",
                     String.valueOf(port), "--webui-port", String.valueOf(ui));
             master = "spark://127.0.0.1:" + port;
             for (int w = 1; w <= 2; w++) { // worker 1's executor scores two partitions at once
                 start(home, "worker-" + w, "org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1", "--cores",
-                        String.valueOf(3 - w), "--memory", "4g", "--webui-port", String.valueOf(freePort()), "--work-dir",
+                        String.valueOf(3 - w), "--memory", "4g", "--webui-port", String.valueOf(Ports.free()), "--work-dir",
                         Files.createDirectories(tmp.resolve("work-" + w)).toString(), master);
             }
             HttpClient http = HttpClient.newHttpClient();
