@@ -56,9 +56,12 @@ class ServeCommand implements Callable<Integer> {
             + "versions v1, v2, ... are kept in --versions. One --model only"})
     boolean learn;
 
+    /** Feedback rows between learns unless --learn-every says otherwise: a few games' worth, some minutes of play. */
+    static final int LEARN_EVERY = 100;
+
     @Option(names = "--learn-every", paramLabel = "N", description = "with --learn: new feedback rows between learns, "
-            + Learning.MIN_ROWS + " or more (default: ${DEFAULT-VALUE})")
-    int learnEvery = 100;
+            + Learning.MIN_ROWS + " or more (default: " + LEARN_EVERY + ")")
+    Integer learnEvery; // null: not given
 
     @Option(names = "--versions", paramLabel = "DIR", description = "with --learn: where the model's versions are kept, and "
             + "found again after a restart (default: versions/<model's folder name>)")
@@ -88,13 +91,14 @@ class ServeCommand implements Callable<Integer> {
             if (dirs.size() > 1) {
                 throw new DigitlabException("--learn learns one model; give one --model");
             }
+            learnEvery = learnEvery == null ? LEARN_EVERY : learnEvery;
             if (learnEvery < Learning.MIN_ROWS || learnEvery > Math.max(Learning.MIN_ROWS, feedbackMaxRows)) {
                 throw new DigitlabException("--learn-every must be " + Learning.MIN_ROWS + " to --feedback-max-rows ("
                         + feedbackMaxRows + "), got " + learnEvery);
             }
             Learning.learnable(dirs.get(0)); // before anything is copied
             versions = ModelVersions.open(versionsDir != null ? versionsDir : Path.of("versions", name), dirs.get(0));
-        } else if (versionsDir != null || learnEvery != 100) {
+        } else if (versionsDir != null || learnEvery != null) {
             throw new DigitlabException("--versions and --learn-every go with --learn");
         }
         ModelPool pool = versions == null ? new ModelPool(dirs, workers) : new ModelPool(name, versions.livePath(), workers);

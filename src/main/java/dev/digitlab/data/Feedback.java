@@ -1,7 +1,7 @@
 package dev.digitlab.data;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,7 +26,7 @@ public record Feedback(Digits learn, Digits heldOut, int rows, int conflicts, in
 
     /** Cleans {@code file} (labelled 28x28 rows) and holds out {@code holdOut} of what is left, seeded by {@code seed}. */
     public static Feedback prepare(Digits file, double holdOut, long seed) {
-        Map<String, List<Integer>> byDrawing = new LinkedHashMap<>();
+        Map<ByteBuffer, List<Integer>> byDrawing = new LinkedHashMap<>();
         for (int i = 0; i < file.size(); i++) {
             byDrawing.computeIfAbsent(key(file.image(i)), k -> new ArrayList<>()).add(i);
         }
@@ -48,11 +48,12 @@ public record Feedback(Digits learn, Digits heldOut, int rows, int conflicts, in
         return new Feedback(clean.subset(split.train()), clean.subset(split.validation()), file.size(), conflicts, repeats);
     }
 
-    private static String key(byte[] pixels) {
+    /** The drawing in sixteen bands of grey, as a key that compares by content. */
+    private static ByteBuffer key(byte[] pixels) {
         byte[] coarse = new byte[pixels.length];
         for (int i = 0; i < pixels.length; i++) {
             coarse[i] = (byte) ((pixels[i] & 0xff) >> SAME_SHIFT);
         }
-        return Arrays.toString(coarse);
+        return ByteBuffer.wrap(coarse);
     }
 }

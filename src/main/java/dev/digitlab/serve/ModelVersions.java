@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -39,6 +40,7 @@ public final class ModelVersions {
 
     private final Path dir;
     private State state;
+    private final Map<String, Map<String, Object>> described = new HashMap<>();
 
     private ModelVersions(Path dir, State state) {
         this.dir = dir;
@@ -162,23 +164,33 @@ public final class ModelVersions {
             m.put("name", v.name());
             m.put("live", v.name().equals(state.live()));
             m.put("promoted", v.promoted());
-            try {
-                JsonNode metrics = ModelFolder.metrics(path(v.name()));
-                m.put("testAccuracy", metrics.path("testAccuracy").isNumber() ? metrics.path("testAccuracy").asDouble() : null);
-                JsonNode learned = learned(path(v.name()));
-                if (learned != null) {
-                    m.put("learnedFrom", learned.at("/feedback/learnedFrom").asInt());
-                    m.put("summary", summary(v.name(), learned));
-                    m.put("guard", learned.path("guard"));
-                } else {
-                    m.put("summary", v.name() + ": the model as it was trained");
-                }
-            } catch (DigitlabException | IllegalArgumentException e) { // a folder changed by hand since: say so, list the rest
-                m.put("summary", v.name() + ": cannot be read (" + e.getMessage() + ")");
-            }
+            m.putAll(described.computeIfAbsent(v.name(), this::figures));
             out.add(m);
         }
         return out;
+    }
+
+    /**
+     * A version's figures and summary, read from its folder once: a version's folder never changes after its learn,
+     * and the page asks for the list after every drawing it sends.
+     */
+    private Map<String, Object> figures(String version) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        try {
+            JsonNode metrics = ModelFolder.metrics(path(version));
+            m.put("testAccuracy", metrics.path("testAccuracy").isNumber() ? metrics.path("testAccuracy").asDouble() : null);
+            JsonNode learned = learned(path(version));
+            if (learned != null) {
+                m.put("learnedFrom", learned.at("/feedback/learnedFrom").asInt());
+                m.put("summary", summary(version, learned));
+                m.put("guard", learned.path("guard"));
+            } else {
+                m.put("summary", version + ": the model as it was trained");
+            }
+        } catch (DigitlabException | IllegalArgumentException e) { // a folder changed by hand since: say so, list the rest
+            m.put("summary", version + ": cannot be read (" + e.getMessage() + ")");
+        }
+        return m;
     }
 
     /** "v3: learned from 120 drawings; your 7s 62 % -> 95 %, MNIST test 99.12 % -> 99.10 %". */
