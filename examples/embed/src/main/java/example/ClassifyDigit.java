@@ -1,6 +1,6 @@
 package example;
 
-import dev.digitlab.eval.Classifier;
+import dev.digitlab.api.Classifier;
 import java.io.File;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;

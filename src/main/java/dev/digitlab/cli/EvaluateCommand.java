@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.digitlab.DigitlabException;
 import dev.digitlab.data.Digits;
 import dev.digitlab.data.KaggleCsv;
-import dev.digitlab.eval.Classifier;
+import dev.digitlab.api.Classifier;
 import dev.digitlab.eval.Evaluation;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -33,7 +33,7 @@ class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (Classifier classifier = new Classifier(model, tta)) {
+        try (Classifier classifier = Classifier.load(model, tta)) {
             data.orModelDefault(classifier.sidecar().training().path("dataset").asText(null));
             Digits test = dataFile != null ? KaggleCsv.read(dataFile, classifier.sidecar().classNames()) : data.load().test();
             if (!test.hasLabels()) {

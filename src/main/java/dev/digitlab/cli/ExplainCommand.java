@@ -1,7 +1,7 @@
 package dev.digitlab.cli;
 
 import dev.digitlab.data.ImagePrep;
-import dev.digitlab.eval.Classifier;
+import dev.digitlab.api.Classifier;
 import dev.digitlab.eval.Explainer;
 import dev.digitlab.report.DigitGrid;
 import dev.digitlab.report.Heatmaps;
@@ -42,7 +42,7 @@ class ExplainCommand implements Callable<Integer> {
         for (Path p : images) {
             inputs.add(ImagePrep.toMnist(ImagePrep.read(p)));
         }
-        try (Classifier classifier = new Classifier(model != null ? model : ServeCommand.shippedModel())) {
+        try (Classifier classifier = Classifier.load(model != null ? model : ServeCommand.shippedModel())) {
             Explainer explainer = new Explainer(classifier);
             Set<Explainer.Method> chosen = EnumSet.noneOf(Explainer.Method.class);
             for (String m : methods) {

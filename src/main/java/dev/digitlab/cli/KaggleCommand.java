@@ -3,7 +3,7 @@ package dev.digitlab.cli;
 import dev.digitlab.DigitlabException;
 import dev.digitlab.data.Digits;
 import dev.digitlab.data.KaggleCsv;
-import dev.digitlab.eval.Classifier;
+import dev.digitlab.api.Classifier;
 import dev.digitlab.eval.Submission;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -24,7 +24,7 @@ class KaggleCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (Classifier classifier = new Classifier(model)) {
+        try (Classifier classifier = Classifier.load(model)) {
             Digits images = KaggleCsv.read(test, classifier.sidecar().classNames());
             if (images.hasLabels()) {
                 throw new DigitlabException(test + ": has a label column; a Kaggle test file holds pixel0..pixel783 only");

@@ -1,7 +1,7 @@
 package dev.digitlab.cli;
 
 import dev.digitlab.data.ImagePrep;
-import dev.digitlab.eval.Classifier;
+import dev.digitlab.api.Classifier;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -33,7 +33,7 @@ class PredictCommand implements Callable<Integer> {
         for (Path p : images) { // decode all first: one bad file fails before any output
             inputs.add(ImagePrep.toMnist(ImagePrep.read(p)));
         }
-        try (Classifier classifier = new Classifier(model != null ? model : ServeCommand.shippedModel(), tta)) {
+        try (Classifier classifier = Classifier.load(model != null ? model : ServeCommand.shippedModel(), tta)) {
             double[][] probs = classifier.probabilities(inputs);
             List<String> names = classifier.sidecar().classNames();
             for (int i = 0; i < images.size(); i++) {

@@ -1,5 +1,6 @@
 package dev.digitlab.eval;
 
+import dev.digitlab.api.Classifier;
 import dev.digitlab.data.Digits;
 import java.nio.file.Path;
 import java.util.ArrayList;

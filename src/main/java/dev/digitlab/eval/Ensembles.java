@@ -1,5 +1,6 @@
 package dev.digitlab.eval;
 
+import dev.digitlab.api.Classifier;
 import dev.digitlab.data.Digits;
 import dev.digitlab.model.Inference;
 import dev.digitlab.model.ModelFolder;
@@ -30,7 +31,7 @@ public final class Ensembles {
         }
         Figures figures = null;
         if (test != null) {
-            try (Classifier all = new Classifier(members.stream().map(dir::resolve).toList(), false)) {
+            try (Classifier all = Classifier.load(members.stream().map(dir::resolve).toList(), false)) {
                 Inference.Outputs out = all.outputs(test);
                 figures = new Figures(out.loss(test.labels()), out.accuracy(test.labels()));
             }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import dev.digitlab.Choice;
 import dev.digitlab.DigitlabException;
+import dev.digitlab.api.Classifier;
 import dev.digitlab.data.Digits;
 import dev.digitlab.data.Normalization;
 import dev.digitlab.model.Architecture;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.digitlab.AtomicFiles;
 import dev.digitlab.DigitlabException;
 import dev.digitlab.Sha256;
+import dev.digitlab.api.Classifier;
 import dev.digitlab.data.DataFolder;
 import dev.digitlab.data.Digits;
 import dev.digitlab.data.Feedback;
@@ -177,7 +178,7 @@ public final class Learning {
 
     /** The figures of the model made of {@code members} on the MNIST test set and the held-out feedback. */
     static Figures figures(List<Path> members, Digits test, Digits heldOut) {
-        try (Classifier model = new Classifier(members, false)) {
+        try (Classifier model = Classifier.load(members, false)) {
             Evaluation t = Evaluation.of(model.outputs(test), test);
             Inference.Outputs h = model.outputs(heldOut);
             Evaluation e = Evaluation.of(h, heldOut);

@@ -3,6 +3,7 @@ package dev.digitlab.eval;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.digitlab.BadSetting;
+import dev.digitlab.api.Classifier;
 import dev.digitlab.data.Digits;
 import dev.digitlab.data.Split;
 import dev.digitlab.data.TensorSet;

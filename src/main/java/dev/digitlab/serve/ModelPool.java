@@ -2,7 +2,7 @@ package dev.digitlab.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.digitlab.DigitlabException;
-import dev.digitlab.eval.Classifier;
+import dev.digitlab.api.Classifier;
 import dev.digitlab.model.ModelFolder;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -66,7 +66,7 @@ public final class ModelPool implements AutoCloseable {
         BlockingQueue<Classifier> pool = new ArrayBlockingQueue<>(workers);
         try {
             for (int i = 0; i < workers; i++) {
-                pool.add(new Classifier(dir));
+                pool.add(Classifier.load(dir));
             }
         } catch (RuntimeException e) {
             pool.forEach(Classifier::close);

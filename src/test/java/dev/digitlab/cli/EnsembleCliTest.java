@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.digitlab.TestData;
 import dev.digitlab.data.Digits;
-import dev.digitlab.eval.Classifier;
+import dev.digitlab.api.Classifier;
 import dev.digitlab.model.ModelFolder;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,8 +48,8 @@ class EnsembleCliTest {
         for (int i = 0; i < 5; i++) {
             images.add(Arrays.copyOfRange(test.pixels(), i * 784, (i + 1) * 784));
         }
-        try (Classifier both = new Classifier(ens); Classifier a = new Classifier(ens.resolve("member-1"));
-             Classifier b = new Classifier(ens.resolve("member-2"))) {
+        try (Classifier both = Classifier.load(ens); Classifier a = Classifier.load(ens.resolve("member-1"));
+             Classifier b = Classifier.load(ens.resolve("member-2"))) {
             double[][] p = both.probabilities(images);
             double[][] pa = a.probabilities(images);
             double[][] pb = b.probabilities(images);

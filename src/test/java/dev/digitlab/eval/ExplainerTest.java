@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.digitlab.TestData;
+import dev.digitlab.api.Classifier;
 import dev.digitlab.data.Digits;
 import dev.digitlab.data.Normalization;
 import dev.digitlab.model.ModelFolder;

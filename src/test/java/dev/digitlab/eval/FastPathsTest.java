@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.digitlab.TestData;
+import dev.digitlab.api.Classifier;
 import dev.digitlab.data.Digits;
 import dev.digitlab.data.Normalization;
 import dev.digitlab.data.Split;
@@ -72,7 +73,7 @@ class FastPathsTest {
 
     @Test
     void singleRequestsScoreAsTheBatchPathDoes() {
-        try (Classifier c = new Classifier(Path.of("models/lenet5"))) {
+        try (Classifier c = Classifier.load(Path.of("models/lenet5"))) {
             List<byte[]> images = new ArrayList<>();
             for (int i = 0; i < 7; i++) {
                 images.add(Arrays.copyOfRange(TEST.pixels(), i * 784, (i + 1) * 784));
@@ -89,7 +90,7 @@ class FastPathsTest {
     @Test
     void singleImagesSkipOneDnnAndStillAgreeWhileBatchesRunBesideThem() throws Exception {
         assertThat(ConvBackend.switchable()).as("libtorch's oneDNN switch found").isTrue();
-        try (Classifier c = new Classifier(Path.of("models/lenet5"))) {
+        try (Classifier c = Classifier.load(Path.of("models/lenet5"))) {
             Digits ten = TEST.subset(range(10));
             var batch = c.outputs(ten);
             List<Future<Boolean>> results = new ArrayList<>();

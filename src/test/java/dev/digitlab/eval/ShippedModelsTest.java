@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.digitlab.TestData;
+import dev.digitlab.api.Classifier;
 import dev.digitlab.data.Digits;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -14,7 +15,7 @@ class ShippedModelsTest {
     void shippedModelsScoreWhatTheirSidecarsClaim() {
         Digits test = TestData.mnist().test();
         for (String name : new String[] {"lenet5", "best"}) {
-            try (Classifier c = new Classifier(Path.of("models", name))) {
+            try (Classifier c = Classifier.load(Path.of("models", name))) {
                 double claimed = c.sidecar().metrics().get("testAccuracy").asDouble();
                 assertThat(c.outputs(test).accuracy(test.labels())).as(name).isCloseTo(claimed, within(1e-9));
                 assertThat(c.sidecar().architecture()).isEqualTo(name);
@@ -24,7 +25,7 @@ class ShippedModelsTest {
 
     @Test
     void theBestModelClearsItsBar() {
-        try (Classifier c = new Classifier(Path.of("models", "best"))) {
+        try (Classifier c = Classifier.load(Path.of("models", "best"))) {
             assertThat(c.sidecar().metrics().get("testAccuracy").asDouble()).isGreaterThanOrEqualTo(0.996);
         }
     }

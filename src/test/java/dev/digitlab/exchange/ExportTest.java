@@ -14,7 +14,7 @@ import dev.digitlab.TestData;
 import dev.digitlab.data.Dataset;
 import dev.digitlab.data.Digits;
 import dev.digitlab.data.Normalization;
-import dev.digitlab.eval.Classifier;
+import dev.digitlab.api.Classifier;
 import dev.digitlab.model.Architecture;
 import dev.digitlab.model.Inference;
 import dev.digitlab.model.ModelFolder;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.digitlab.Child;
 import dev.digitlab.Debuggee;
 import dev.digitlab.Ports;
-import dev.digitlab.eval.Classifier;
+import dev.digitlab.api.Classifier;
 import dev.digitlab.model.ModelFolder;
 import java.io.File;
 import java.io.IOException;

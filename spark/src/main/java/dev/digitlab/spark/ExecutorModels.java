@@ -2,7 +2,7 @@ package dev.digitlab.spark;
 
 import ai.djl.pytorch.jni.JniUtils;
 import dev.digitlab.DigitlabException;
-import dev.digitlab.eval.Classifier;
+import dev.digitlab.api.Classifier;
 import dev.digitlab.model.LibTorch;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

@@ -5,7 +5,7 @@ import dev.digitlab.data.Digits;
 import dev.digitlab.data.Idx;
 import dev.digitlab.data.ImagePrep;
 import dev.digitlab.data.KaggleCsv;
-import dev.digitlab.eval.Classifier;
+import dev.digitlab.api.Classifier;
 import dev.digitlab.model.ModelFolder;
 import java.io.BufferedReader;
 import java.io.IOException;

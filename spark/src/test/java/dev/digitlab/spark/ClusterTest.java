@@ -6,7 +6,7 @@ import dev.digitlab.data.DataFolder;
 import dev.digitlab.data.Dataset;
 import dev.digitlab.data.Digits;
 import dev.digitlab.data.KaggleCsv;
-import dev.digitlab.eval.Classifier;
+import dev.digitlab.api.Classifier;
 import dev.digitlab.model.Inference;
 import dev.digitlab.train.Experiment;
 import dev.digitlab.train.ExperimentCluster;

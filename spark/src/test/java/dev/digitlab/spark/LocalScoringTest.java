@@ -7,7 +7,7 @@ import dev.digitlab.data.DataFolder;
 import dev.digitlab.data.Dataset;
 import dev.digitlab.data.Digits;
 import dev.digitlab.data.ImagePrep;
-import dev.digitlab.eval.Classifier;
+import dev.digitlab.api.Classifier;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

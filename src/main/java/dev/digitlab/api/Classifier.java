@@ -1,4 +1,4 @@
-package dev.digitlab.eval;
+package dev.digitlab.api;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -40,18 +40,19 @@ public final class Classifier implements AutoCloseable {
     private final List<float[]> inputValues = new ArrayList<>(); // per member: its input value for each pixel byte
     private final boolean tta;
 
-    public Classifier(Path dir) {
-        this(dir, false);
-    }
-
     /** The model or ensemble saved in {@code dir} (a folder with model.json, or with ensemble.json). */
     public static Classifier load(Path dir) {
-        return new Classifier(dir, false);
+        return load(dir, false);
     }
 
     /** The same, averaging each image over a few turned and scaled views too (slower, a little more accurate). */
     public static Classifier load(Path dir, boolean testTimeAugmentation) {
-        return new Classifier(dir, testTimeAugmentation);
+        return load(ModelFolder.members(dir), testTimeAugmentation);
+    }
+
+    /** The average of the models in {@code folders} (one folder: that model), each a model folder. */
+    public static Classifier load(List<Path> folders, boolean testTimeAugmentation) {
+        return Classifier.load(folders, testTimeAugmentation);
     }
 
     /** The class names, in label order ("0".."9" for MNIST). */
@@ -88,12 +89,7 @@ public final class Classifier implements AutoCloseable {
         return out;
     }
 
-    public Classifier(Path dir, boolean tta) {
-        this(ModelFolder.members(dir), tta);
-    }
-
-    /** The average of the models in {@code folders} (one folder: that model). */
-    public Classifier(List<Path> folders, boolean tta) {
+    private Classifier(List<Path> folders, boolean tta) {
         this.tta = tta;
         folders.forEach(ModelFolder::verify); // a bad folder is refused before libtorch starts
         this.manager = NDManager.newBaseManager();
@@ -118,18 +114,8 @@ public final class Classifier implements AutoCloseable {
         }
     }
 
-    private Explainer explainer;
-
-    /** This classifier's explainer, made once (it looks for each model's Grad-CAM layer). */
-    public synchronized Explainer explainer() {
-        if (explainer == null) {
-            explainer = new Explainer(this);
-        }
-        return explainer;
-    }
-
-    /** The loaded models: one, or an ensemble's members (for explanations). */
-    List<ModelFolder.Loaded> models() {
+    /** The loaded models: one, or an ensemble's members (explanations look inside them; not for library users). */
+    public List<ModelFolder.Loaded> models() {
         return members;
     }
 
