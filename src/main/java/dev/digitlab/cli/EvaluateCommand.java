@@ -34,7 +34,7 @@ class EvaluateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (Classifier classifier = Classifier.load(model, tta)) {
-            data.orModelDefault(classifier.sidecar().training().path("dataset").asText(null));
+            data.orModelDefault(classifier.sidecar().dataset());
             Digits test = dataFile != null ? KaggleCsv.read(dataFile, classifier.sidecar().classNames()) : data.load().test();
             if (!test.hasLabels()) {
                 throw new DigitlabException(dataFile + ": has no label column to evaluate against");

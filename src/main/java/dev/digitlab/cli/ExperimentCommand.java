@@ -43,7 +43,7 @@ class ExperimentCommand implements Callable<Integer> {
 
     static {
         for (OptionSpec o : Main.commandLine(new TrainCommand()).getCommandSpec().options()) {
-            String setting = TrainCommand.setting(Flags.field(o));
+            String setting = TrainingOptions.setting(Flags.field(o));
             if (!o.hidden() && TrainConfig.SETTINGS.contains(setting) && !OWN.contains(setting)) {
                 KEYS.put(o.longestName().substring(2), o);
             }
@@ -225,7 +225,7 @@ class ExperimentCommand implements Callable<Integer> {
         }
         all.addAll(args);
         for (String own : List.of("--seed", "--dataset")) {
-            if (TrainCommand.lastIndex(all, own) >= 0) {
+            if (TrainingOptions.lastIndex(all, own) >= 0) {
                 throw new DigitlabException("variant '" + name + "': " + own + " is the experiment's to choose (experiment " + own + ")");
             }
         }
@@ -237,7 +237,7 @@ class ExperimentCommand implements Callable<Integer> {
         CommandLine cli = Main.commandLine(train).setOverwrittenOptionsAllowed(true); // a variant's options win over --base
         try {
             cli.parseArgs(all.toArray(String[]::new));
-            if (train.out != null || train.resume != null || train.dataFile != null || train.report) {
+            if (train.out != null || train.resume != null || train.settings.dataFile != null || train.report) {
                 throw new DigitlabException("--out, --resume, --data and --report are the experiment's to choose");
             }
             TrainConfig c = train.config().validate();

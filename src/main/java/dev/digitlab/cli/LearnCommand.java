@@ -67,7 +67,7 @@ class LearnCommand implements Callable<Integer> {
         LearnConfig config = new LearnConfig(holdOut, replay, epochs, lr, batchSize, seed, augment, maxTestDrop / 100,
                 maxClassDrop / 100).validate();
         Path first = ModelFolder.members(model).get(0);
-        data.orModelDefault(ModelFolder.readSidecar(first).training().path("dataset").asText(null));
+        data.orModelDefault(ModelFolder.readSidecar(first).dataset());
         Learning.Outcome o = Learning.run(model, feedback, feedback.toAbsolutePath().normalize().toString(), data::load, config, out,
                 Main::info);
         String row = "%-20s %9s %9s%n";

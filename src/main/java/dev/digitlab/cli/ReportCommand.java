@@ -36,7 +36,7 @@ class ReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path page = write(model, out, data.orModelDefault(ModelFolder.readSidecar(model).training().path("dataset").asText(null)),
+        Path page = write(model, out, data.orModelDefault(ModelFolder.readSidecar(model).dataset()),
                 new ModelStudy.Options(imageIndex, tsnePoints, seed));
         System.out.println("wrote " + page);
         return 0;

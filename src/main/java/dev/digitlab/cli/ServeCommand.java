@@ -13,6 +13,7 @@ import dev.digitlab.serve.Server;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -132,7 +133,7 @@ class ServeCommand implements Callable<Integer> {
 
     /** The data set a model (or an ensemble's first member) was trained on: its feedback belongs with that data. */
     static Dataset datasetOf(Path model) {
-        String id = ModelFolder.readSidecar(ModelFolder.members(model).get(0)).training().path("dataset").asText("mnist");
+        String id = Objects.requireNonNullElse(ModelFolder.readSidecar(ModelFolder.members(model).get(0)).dataset(), "mnist");
         return Dataset.parse(id);
     }
 

@@ -3,12 +3,12 @@ package dev.digitlab.eval;
 import dev.digitlab.api.Classifier;
 import dev.digitlab.data.Digits;
 import dev.digitlab.model.Inference;
+import dev.digitlab.model.Metrics;
 import dev.digitlab.model.ModelFolder;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /** Makes a folder of trained members an ensemble: scores the average on the test set and writes ensemble.json. */
 public final class Ensembles {
@@ -22,21 +22,18 @@ public final class Ensembles {
      * test accuracy and, given a test set, the ensemble's own loss and accuracy on it.
      */
     public static Figures write(Path dir, List<String> members, Digits test) throws IOException {
-        Map<String, Object> metrics = new LinkedHashMap<>();
-        for (int k = 1; k <= members.size(); k++) {
-            var acc = ModelFolder.readSidecar(dir.resolve(members.get(k - 1))).metrics().get("testAccuracy");
-            if (test != null && acc != null) {
-                metrics.put("member" + k + "TestAccuracy", acc.asDouble());
-            }
+        List<Double> each = new ArrayList<>();
+        for (String member : members) {
+            each.add(ModelFolder.readSidecar(dir.resolve(member)).metrics().testAccuracy());
         }
+        Metrics metrics = Metrics.NONE.withMembers(test == null || each.contains(null) ? null : each);
         Figures figures = null;
         if (test != null) {
             try (Classifier all = Classifier.load(members.stream().map(dir::resolve).toList(), false)) {
                 Inference.Outputs out = all.outputs(test);
                 figures = new Figures(out.loss(test.labels()), out.accuracy(test.labels()));
             }
-            metrics.put("testLoss", figures.loss());
-            metrics.put("testAccuracy", figures.accuracy());
+            metrics = metrics.withTest(figures.loss(), figures.accuracy());
         }
         ModelFolder.saveEnsemble(dir, members, metrics);
         return figures;

@@ -10,6 +10,7 @@ import dev.digitlab.data.Digits;
 import dev.digitlab.data.Feedback;
 import dev.digitlab.data.KaggleCsv;
 import dev.digitlab.model.Inference;
+import dev.digitlab.model.Metrics;
 import dev.digitlab.model.ModelFolder;
 import dev.digitlab.train.Ensemble;
 import dev.digitlab.train.FineTune;
@@ -112,10 +113,7 @@ public final class Learning {
             Figures after = figures(tuned, test, fb.heldOut());
             Guard guard = Guard.judge(before, after, c);
             Map<String, Object> record = record(parent, feedbackFile, recordedAs, fb, c, before, after, guard);
-            Map<String, Object> metrics = new LinkedHashMap<>();
-            metrics.put("testLoss", after.testLoss());
-            metrics.put("testAccuracy", after.testAccuracy());
-            metrics.put("heldOutFeedbackAccuracy", after.heldOutAccuracy());
+            Metrics metrics = Metrics.tested(after.testLoss(), after.testAccuracy()).withHeldOut(after.heldOutAccuracy());
             for (Path m : tuned) {
                 ModelFolder.Sidecar s = ModelFolder.readSidecar(m);
                 // the parent's own record of where its weights came from stays; the last learn is added (or replaces the
@@ -125,12 +123,10 @@ public final class Learning {
                         ? JSON.convertValue(s.source(), LinkedHashMap.class) : new LinkedHashMap<>();
                 source.put("learned", record);
                 // an ensemble's figures are its own, in ensemble.json; its members were not scored one by one
-                ModelFolder.saveSidecar(m, s.with(tuned.size() == 1 ? metrics : Map.of(), source));
+                ModelFolder.saveSidecar(m, s.with(tuned.size() == 1 ? metrics : Metrics.NONE, source));
             }
             if (tuned.size() > 1) {
-                Map<String, Object> ensemble = new LinkedHashMap<>(metrics);
-                ensemble.put("learned", record);
-                ModelFolder.saveEnsemble(work, names, ensemble);
+                ModelFolder.saveEnsemble(work, names, metrics.withLearned(JSON.valueToTree(record)));
             }
             Files.move(work, out.toAbsolutePath().normalize());
             return new Outcome(out, fb, before, after, guard);

@@ -9,6 +9,7 @@ import dev.digitlab.data.Dataset;
 import dev.digitlab.data.Digits;
 import dev.digitlab.data.Normalization;
 import dev.digitlab.model.Architecture;
+import dev.digitlab.model.Metrics;
 import dev.digitlab.model.ModelFolder;
 import dev.digitlab.model.Models;
 import dev.digitlab.model.Net;
@@ -107,7 +108,7 @@ public final class Import {
                 try (Net net = Net.script(Architecture.script(side), root, out.resolve(ModelFolder.SCRIPT))) {
                     Dataset dataset = o.dataset() != null ? o.dataset() : Dataset.MNIST;
                     ModelFolder.save(out, net, ModelFolder.sidecar(net, o.normalization() != null ? o.normalization()
-                            : MNIST, dataset.classNames(), Map.of("dataset", dataset.id()), Map.of(), source));
+                            : MNIST, dataset.classNames(), Map.of("dataset", dataset.id()), Metrics.NONE, source));
                 }
             }
             return new Result(format, Architecture.SCRIPT, 0, out);
@@ -125,7 +126,7 @@ public final class Import {
         }
         try (NDManager root = NDManager.newBaseManager(); Net net = Net.withWeights(arch, root, values)) {
             ModelFolder.save(out, net, ModelFolder.sidecar(net, norm, dataset.classNames(), Map.of("dataset", dataset.id()),
-                    Map.of(), source));
+                    Metrics.NONE, source));
         }
         return new Result(format, arch.name(), dict.tensors().size(), out);
     }

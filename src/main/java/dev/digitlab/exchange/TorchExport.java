@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * A model folder as PyTorch: {@code model.safetensors}, a state_dict, and {@code model.py}, an {@code nn.Module}
@@ -67,7 +68,7 @@ public final class TorchExport {
             }
             SafeTensors.write(out.resolve(WEIGHTS), tensors, Map.of("format", "pt", "producer", "digitlab " + Version.VERSION,
                     "architecture", arch.name(), StateDict.NORMALIZE, m.sidecar().norm().mean() + "," + m.sidecar().norm().std(),
-                    StateDict.DATASET, m.sidecar().training().path("dataset").asText("mnist")));
+                    StateDict.DATASET, Objects.requireNonNullElse(m.sidecar().dataset(), "mnist")));
             AtomicFiles.writeString(out.resolve(MODULE), source(arch, m.sidecar(), lines));
         }
     }

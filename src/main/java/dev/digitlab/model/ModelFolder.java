@@ -39,16 +39,27 @@ public final class ModelFolder {
      */
     public record Sidecar(int format, String digitlabVersion, String architecture, int inputSize, String normalization,
                           double mean, double std, List<String> classNames, long parameters, JsonNode training,
-                          JsonNode metrics, JsonNode source) {
+                          Metrics metrics, JsonNode source) {
+
+        /** The figures saved with the weights ({@link Metrics#NONE} in a sidecar that has none). */
+        @Override
+        public Metrics metrics() {
+            return metrics == null ? Metrics.NONE : metrics;
+        }
+
+        /** The data set the model was trained on (its id), or null when the sidecar does not say. */
+        public String dataset() {
+            return training == null ? null : training.path("dataset").asText(null);
+        }
 
         public Normalization norm() {
             return new Normalization(normalization, mean, std);
         }
 
         /** This sidecar with other figures and another record of where the weights came from. */
-        public Sidecar with(Object newMetrics, Object newSource) {
+        public Sidecar with(Metrics newMetrics, Object newSource) {
             return new Sidecar(format, digitlabVersion, architecture, inputSize, normalization, mean, std, classNames,
-                    parameters, training, JSON.valueToTree(newMetrics), newSource == null ? null : JSON.valueToTree(newSource));
+                    parameters, training, newMetrics, newSource == null ? null : JSON.valueToTree(newSource));
         }
 
         /** The architecture the sidecar names: a zoo model, or a TorchScript module of the recorded input size. */
@@ -67,16 +78,16 @@ public final class ModelFolder {
 
     private ModelFolder() {}
 
-    public static Sidecar sidecar(Net net, Normalization norm, List<String> classNames, Object training, Object metrics) {
+    public static Sidecar sidecar(Net net, Normalization norm, List<String> classNames, Object training, Metrics metrics) {
         return sidecar(net, norm, classNames, training, metrics, null);
     }
 
     /** A sidecar for {@code net}; {@code source} (may be null) records where imported weights came from. */
-    public static Sidecar sidecar(Net net, Normalization norm, List<String> classNames, Object training, Object metrics,
+    public static Sidecar sidecar(Net net, Normalization norm, List<String> classNames, Object training, Metrics metrics,
                                   Object source) {
         return new Sidecar(FORMAT, Version.VERSION, net.architecture().name(), net.architecture().inputSize(),
                 norm.name(), norm.mean(), norm.std(), classNames, net.parameterCount(),
-                JSON.valueToTree(training), JSON.valueToTree(metrics), source == null ? null : JSON.valueToTree(source));
+                JSON.valueToTree(training), metrics, source == null ? null : JSON.valueToTree(source));
     }
 
     /** Writes the weights, then the sidecar, each atomically. A TorchScript model's module is written by its import. */
@@ -97,7 +108,12 @@ public final class ModelFolder {
     public static final String ENSEMBLE = "ensemble.json";
 
     /** The content of {@code ensemble.json}: member folders (relative) and the ensemble's figures. */
-    public record Ensemble(int format, List<String> members, JsonNode metrics) {}
+    public record Ensemble(int format, List<String> members, Metrics metrics) {
+        @Override
+        public Metrics metrics() {
+            return metrics == null ? Metrics.NONE : metrics;
+        }
+    }
 
     public static boolean isEnsemble(Path dir) {
         return Files.isRegularFile(dir.resolve(ENSEMBLE));
@@ -138,13 +154,12 @@ public final class ModelFolder {
     }
 
     /** The figures saved with the model or ensemble in {@code dir}: an ensemble's own, not its first member's. */
-    public static JsonNode metrics(Path dir) {
-        JsonNode m = isEnsemble(dir) ? readEnsemble(dir).metrics() : readSidecar(dir).metrics();
-        return m == null ? JSON.createObjectNode() : m;
+    public static Metrics metrics(Path dir) {
+        return isEnsemble(dir) ? readEnsemble(dir).metrics() : readSidecar(dir).metrics();
     }
 
-    public static void saveEnsemble(Path dir, List<String> members, Object metrics) throws IOException {
-        AtomicFiles.write(dir.resolve(ENSEMBLE), out -> JSON.writeValue(out, new Ensemble(FORMAT, members, JSON.valueToTree(metrics))));
+    public static void saveEnsemble(Path dir, List<String> members, Metrics metrics) throws IOException {
+        AtomicFiles.write(dir.resolve(ENSEMBLE), out -> JSON.writeValue(out, new Ensemble(FORMAT, members, metrics)));
     }
 
     public static boolean isModel(Path dir) {

@@ -64,7 +64,7 @@ final class Learner implements AutoCloseable {
      */
     synchronized Map<String, Object> describe() {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("testAccuracy", models.entry(name).metrics().path("testAccuracy").asDouble(Double.NaN));
+        m.put("testAccuracy", models.entry(name).metrics().accuracy());
         m.put("version", versions.live());
         m.put("versions", versions.describe());
         m.put("learning", state);

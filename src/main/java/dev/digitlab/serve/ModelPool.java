@@ -1,8 +1,8 @@
 package dev.digitlab.serve;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.digitlab.DigitlabException;
 import dev.digitlab.api.Classifier;
+import dev.digitlab.model.Metrics;
 import dev.digitlab.model.ModelFolder;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,7 +29,7 @@ public final class ModelPool implements AutoCloseable {
      * One served model: its name, folder, (first member's) sidecar, its figures (an ensemble's own) and the pool of
      * identical classifiers.
      */
-    public record Entry(String name, Path dir, ModelFolder.Sidecar sidecar, JsonNode metrics, BlockingQueue<Classifier> pool) {}
+    public record Entry(String name, Path dir, ModelFolder.Sidecar sidecar, Metrics metrics, BlockingQueue<Classifier> pool) {}
 
     private final int workers;
     /** Models swapped out, by the thread that closes their classifiers as requests give them back. */

@@ -7,6 +7,7 @@ import dev.digitlab.AtomicFiles;
 import dev.digitlab.DigitlabException;
 import dev.digitlab.eval.Guard;
 import dev.digitlab.eval.Learning;
+import dev.digitlab.model.Metrics;
 import dev.digitlab.model.ModelFolder;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -177,8 +178,8 @@ public final class ModelVersions {
     private Map<String, Object> figures(String version) {
         Map<String, Object> m = new LinkedHashMap<>();
         try {
-            JsonNode metrics = ModelFolder.metrics(path(version));
-            m.put("testAccuracy", metrics.path("testAccuracy").isNumber() ? metrics.path("testAccuracy").asDouble() : null);
+            Metrics metrics = ModelFolder.metrics(path(version));
+            m.put("testAccuracy", metrics.isTested() ? metrics.testAccuracy() : null);
             JsonNode learned = learned(path(version));
             if (learned != null) {
                 m.put("learnedFrom", learned.at("/feedback/learnedFrom").asInt());
@@ -204,8 +205,7 @@ public final class ModelVersions {
 
     private static JsonNode learned(Path model) {
         if (ModelFolder.isEnsemble(model)) {
-            JsonNode l = ModelFolder.metrics(model).path("learned");
-            return l.isMissingNode() ? null : l;
+            return ModelFolder.metrics(model).learned();
         }
         JsonNode source = ModelFolder.readSidecar(model).source();
         return source == null || source.path("learned").isMissingNode() ? null : source.path("learned");

@@ -305,7 +305,7 @@ public final class Server implements AutoCloseable {
             m.put("architecture", e.sidecar().architecture());
             m.put("classNames", e.sidecar().classNames());
             m.put("parameters", e.sidecar().parameters());
-            m.put("testAccuracy", e.metrics().path("testAccuracy").asDouble(Double.NaN));
+            m.put("testAccuracy", e.metrics().accuracy());
             Learner l = learner;
             if (l != null && l.name().equals(e.name())) {
                 m.putAll(l.describe());

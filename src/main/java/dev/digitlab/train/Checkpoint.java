@@ -17,10 +17,12 @@ import java.util.zip.ZipOutputStream;
 
 /**
  * Everything needed to continue a run after its last finished epoch, in one file written atomically:
- * {@code state.json} (config, epoch, optimiser step, early-stopping state, history), {@code model.params}
- * and {@code optimizer.ndlist}. Shuffling and dropout are seeded from (seed, epoch), so no RNG state is needed.
+ * {@code state.json} (config, epoch, optimiser step, early-stopping state, history), {@code model.params},
+ * {@code optimizer.ndlist}, and {@code best.params} when the best epoch so far is an earlier one (so that the run can
+ * score its best model at the end without reading it back from best/). Shuffling and dropout are seeded from (seed,
+ * epoch), so no RNG state is needed.
  */
-public record Checkpoint(State state, byte[] parameters, byte[] optimizer) {
+public record Checkpoint(State state, byte[] parameters, byte[] optimizer, byte[] bestParameters) {
     public static final String FILE = "checkpoint.zip";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long MAX_ENTRY = 1L << 30;
@@ -28,12 +30,20 @@ public record Checkpoint(State state, byte[] parameters, byte[] optimizer) {
     public record State(TrainConfig config, int epochsDone, long optimizerStep, double bestValLoss, int badEpochs,
                         double mean, double std, List<EpochStats> history) {}
 
+    /** The best epoch's weights: this checkpoint's own when that epoch is the last one, else those kept beside them. */
+    public byte[] best() {
+        return state.badEpochs() == 0 ? parameters : bestParameters;
+    }
+
     public void write(Path dir) throws IOException {
         AtomicFiles.write(dir.resolve(FILE), out -> {
             ZipOutputStream zip = new ZipOutputStream(out);
             put(zip, "state.json", JSON.writeValueAsBytes(state));
             put(zip, "model.params", parameters);
             put(zip, "optimizer.ndlist", optimizer);
+            if (bestParameters != null) {
+                put(zip, "best.params", bestParameters);
+            }
             zip.finish();
         });
     }
@@ -63,7 +73,7 @@ public record Checkpoint(State state, byte[] parameters, byte[] optimizer) {
         }
         try {
             State state = JSON.readValue(entries.get("state.json"), State.class);
-            return new Checkpoint(state, entries.get("model.params"), entries.get("optimizer.ndlist"));
+            return new Checkpoint(state, entries.get("model.params"), entries.get("optimizer.ndlist"), entries.get("best.params"));
         } catch (IOException e) {
             throw new DigitlabException(file + ": corrupt checkpoint state (" + e.getMessage().lines().findFirst().orElse("") + ")");
         }

@@ -4,10 +4,7 @@ import dev.digitlab.data.Digits;
 import dev.digitlab.model.Models;
 import dev.digitlab.model.Summary;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -52,10 +49,10 @@ public final class Experiment {
      * task does (the local loop above does the same for every run).
      */
     public static Run one(Variant v, int k, Path out, Digits training, Digits test) throws IOException {
-        SeededRuns.Run r = SeededRuns.one(v.config(), k, folder(out, v, k), training, test, new SeededRuns.Hooks() {
+        SeededRuns.Run r = SeededRuns.one(v.config(), k, RunFolder.open(folder(out, v, k)), training, test, new SeededRuns.Hooks() {
             @Override
             public List<TrainingListener> listeners(int run, Path dir) {
-                return List.of(new TrainingLog(line -> append(dir.resolve("train.log"), line)), new EventLog(dir));
+                return Listeners.toFiles(dir);
             }
         });
         return new Run(v, k, r.config().seed(), r.testAccuracy(), meanEpochSeconds(r.history()), r.kept());
@@ -64,15 +61,6 @@ public final class Experiment {
     /** Where run k of a variant goes. */
     public static Path folder(Path out, Variant v, int k) {
         return out.resolve(slug(v.name())).resolve("run-" + k);
-    }
-
-    private static void append(Path log, String line) {
-        try {
-            Files.createDirectories(log.getParent());
-            Files.writeString(log, line + System.lineSeparator(), StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     private static double meanEpochSeconds(List<EpochStats> history) {

@@ -10,7 +10,6 @@ import dev.digitlab.data.TensorSet;
 import dev.digitlab.model.ModelFolder;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Random;
 
 /**
@@ -42,7 +41,7 @@ public final class FineTune {
                 for (int epoch = 1; epoch <= c.epochs(); epoch++) {
                     Digits mix = rows.concat(replay.subset(Split.sample(replay.size(), rows.size() * c.replay(), draws)));
                     try (TensorSet set = new TensorSet(root, mix, model.net().architecture().padding(), model.sidecar().norm())) {
-                        Trainer.trainEpoch(model.net(), optim, set, mix, config, epoch, new Trainer.Events(List.of()));
+                        Session.trainEpoch(model.net(), optim, set, mix, config, epoch, new TrainingListener() {});
                     }
                 }
             }

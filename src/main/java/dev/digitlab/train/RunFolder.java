@@ -1,17 +1,13 @@
 package dev.digitlab.train;
 
-import ai.djl.ndarray.NDManager;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.digitlab.DigitlabException;
 import dev.digitlab.data.Normalization;
+import dev.digitlab.model.Metrics;
 import dev.digitlab.model.ModelFolder;
-import dev.digitlab.model.Net;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A run's folder, kept up to date as a listener: the checkpoint as soon as the run starts (so a run stopped in its
@@ -20,7 +16,6 @@ import java.util.Map;
  * file is written atomically, the checkpoint last, so a kill costs at most the epoch in progress.
  */
 public final class RunFolder implements TrainingListener {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private final Path dir;
     private final Checkpoint checkpoint;
     private Normalization norm;
@@ -32,50 +27,47 @@ public final class RunFolder implements TrainingListener {
         this.checkpoint = checkpoint;
     }
 
-    /** A new run in {@code dir}, which must not hold one already. */
-    public static RunFolder fresh(Path dir) {
-        if (started(dir)) {
-            String what = ModelFolder.isModel(dir) ? ModelFolder.readSidecar(dir).architecture() + " run" : "run";
-            throw new DigitlabException(dir + " already holds a " + what + "; continue it with {@resume} " + dir
-                    + " or choose another {@out}");
-        }
-        return new RunFolder(dir, null);
-    }
+    /** How far the run in a folder got: nothing saved, started (stopped at some epoch), or finished (tested). */
+    public enum Stage { EMPTY, STARTED, FINISHED }
 
     /**
-     * The run in {@code dir}, to be continued with {@code config} (which {@link TrainConfig#continuedWith} made from
-     * the saved one). A folder without a checkpoint, left by a run stopped before its first write, starts over.
+     * What a folder holds, read once: its stage, the configuration the run was started with (null when EMPTY), its
+     * checkpoint (null when none was written) and its model's sidecar (null when no epoch was saved).
      */
-    public static RunFolder resume(Path dir, TrainConfig config) {
-        if (!Files.isDirectory(dir)) {
-            throw new DigitlabException(dir + ": no such run folder to resume");
-        }
-        if (!Files.exists(dir.resolve(Checkpoint.FILE))) {
+    public record Found(Path dir, Stage stage, TrainConfig config, Checkpoint checkpoint, ModelFolder.Sidecar sidecar) {
+        /** The listener that starts a new run here; a folder that holds a run already is refused. */
+        public RunFolder fresh() {
+            if (stage != Stage.EMPTY) {
+                String what = sidecar != null ? sidecar.architecture() + " run" : "run";
+                throw new DigitlabException(dir + " already holds a " + what + "; continue it with {@resume} " + dir
+                        + " or choose another {@out}");
+            }
             return new RunFolder(dir, null);
         }
-        Checkpoint ck = Checkpoint.read(dir);
-        List<String> changed = ck.state().config().differences(config).stream()
-                .filter(d -> !TrainConfig.CHANGEABLE.contains(d.substring(0, d.indexOf(':')))).toList();
-        if (!changed.isEmpty()) {
-            throw new DigitlabException(dir + " holds a run of another configuration (" + String.join(", ", changed) + ")");
+
+        /**
+         * The listener that continues the run here from its checkpoint, with a configuration that
+         * {@link TrainConfig#continuedWith} allowed; without a checkpoint (a run stopped before its first write) the
+         * run starts over.
+         */
+        public RunFolder continued() {
+            return new RunFolder(dir, checkpoint);
         }
-        return new RunFolder(dir, ck);
     }
 
     /**
-     * The configuration the run in {@code dir} was started with: its checkpoint's, else (a folder from before
-     * checkpoints were written at the start) its sidecar's; null when nothing was saved.
+     * Reads what {@code dir} holds. A run is finished when its sidecar carries a test accuracy (written only after the
+     * last epoch); its configuration is the checkpoint's, else (a folder from before checkpoints were written at the
+     * start) the sidecar's.
      */
-    public static TrainConfig savedConfig(Path dir) {
-        if (Files.exists(dir.resolve(Checkpoint.FILE))) {
-            return Checkpoint.read(dir).state().config();
-        }
-        return ModelFolder.isModel(dir) ? TrainConfig.fromJson(ModelFolder.readSidecar(dir).training()) : null;
-    }
-
-    /** Whether a run was started in {@code dir}: it holds a checkpoint or a saved model, so it can be resumed. */
-    public static boolean started(Path dir) {
-        return Files.exists(dir.resolve(Checkpoint.FILE)) || ModelFolder.isModel(dir);
+    public static Found open(Path dir) {
+        ModelFolder.Sidecar sidecar = ModelFolder.isModel(dir) ? ModelFolder.readSidecar(dir) : null;
+        Checkpoint checkpoint = Files.exists(dir.resolve(Checkpoint.FILE)) ? Checkpoint.read(dir) : null;
+        TrainConfig config = checkpoint != null ? checkpoint.state().config()
+                : sidecar != null ? TrainConfig.fromJson(sidecar.training()) : null;
+        Stage stage = sidecar != null && sidecar.metrics().isTested() ? Stage.FINISHED
+                : sidecar != null || checkpoint != null ? Stage.STARTED : Stage.EMPTY;
+        return new Found(dir, stage, config, checkpoint, sidecar);
     }
 
     public Path dir() {
@@ -104,7 +96,7 @@ public final class RunFolder implements TrainingListener {
     @Override
     public void epochEnded(Epoch e) {
         io(() -> {
-            Map<String, Object> metrics = metrics(e.stats(), Double.NaN, Double.NaN);
+            Metrics metrics = metrics(e.stats(), Score.NONE);
             if (e.improved()) {
                 ModelFolder.save(dir.resolve("best"), e.net(), ModelFolder.sidecar(e.net(), norm, classNames, config, metrics));
             }
@@ -114,7 +106,7 @@ public final class RunFolder implements TrainingListener {
         });
     }
 
-    /** The final model's test figures in its sidecar; the best model scored on the test set and recorded likewise. */
+    /** The final model's test figures in its sidecar, and the best epoch's (the trainer scored it) in best/'s. */
     @Override
     public void finished(Finish f) {
         io(() -> {
@@ -123,40 +115,21 @@ public final class RunFolder implements TrainingListener {
                 History.write(dir, history);
             }
             ModelFolder.save(dir, f.net(), ModelFolder.sidecar(f.net(), norm, classNames, config,
-                    metrics(history.isEmpty() ? null : history.get(history.size() - 1), f.result().testLoss(), f.result().testAccuracy())));
+                    metrics(history.isEmpty() ? null : history.get(history.size() - 1), f.result().test())));
             Path best = dir.resolve("best");
-            if (f.test() == null || !ModelFolder.isModel(best)) {
+            if (f.best() == null || !ModelFolder.isModel(best)) {
                 return;
             }
-            try (var root = NDManager.newBaseManager(); ModelFolder.Loaded b = ModelFolder.load(best, root)) {
-                Trainer.Score t = f.test().apply(b.net());
-                ModelFolder.Sidecar s = b.sidecar();
-                @SuppressWarnings("unchecked")
-                Map<String, Object> m = new LinkedHashMap<>(JSON.convertValue(s.metrics(), Map.class));
-                m.put("testLoss", t.loss());
-                m.put("testAccuracy", t.accuracy());
-                ModelFolder.save(best, b.net(), ModelFolder.sidecar(b.net(), s.norm(), s.classNames(), s.training(), m));
-            }
+            ModelFolder.Sidecar s = ModelFolder.readSidecar(best);
+            ModelFolder.saveSidecar(best, s.with(s.metrics().withTest(f.best().loss(), f.best().accuracy()), s.source()));
         });
     }
 
     /** The sidecar's figures after epoch {@code e} (null: none was trained). */
-    static Map<String, Object> metrics(EpochStats e, double testLoss, double testAccuracy) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        if (e == null) {
-            m.put("epoch", 0);
-            m.put("testLoss", testLoss);
-            m.put("testAccuracy", testAccuracy);
-            return m;
-        }
-        m.put("epoch", e.epoch());
-        m.put("trainLoss", e.trainLoss());
-        m.put("trainAccuracy", e.trainAccuracy());
-        m.put("valLoss", e.valLoss());
-        m.put("valAccuracy", e.valAccuracy());
-        m.put("testLoss", testLoss);
-        m.put("testAccuracy", testAccuracy);
-        return m;
+    static Metrics metrics(EpochStats e, Score test) {
+        Metrics trained = e == null ? new Metrics(0, null, null, null, null, null, null, null, null, null)
+                : new Metrics(e.epoch(), e.trainLoss(), e.trainAccuracy(), e.valLoss(), e.valAccuracy(), null, null, null, null, null);
+        return trained.withTest(test.loss(), test.accuracy());
     }
 
     /** Temporary files of writes a kill interrupted: never read, but not to pile up either. */

@@ -1,13 +1,11 @@
 package dev.digitlab.train;
 
-import dev.digitlab.DigitlabException;
 import dev.digitlab.data.Digits;
-import dev.digitlab.model.ModelFolder;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.function.IntFunction;
 
 /**
@@ -38,54 +36,37 @@ public final class SeededRuns {
             throws IOException {
         List<Run> runs = new ArrayList<>();
         for (int k = 1; k <= n; k++) {
-            runs.add(one(config, k, folder.apply(k), training, test, hooks));
+            runs.add(one(config, k, RunFolder.open(folder.apply(k)), training, test, hooks));
         }
         return runs;
     }
 
-    /** Run k alone (seed config.seed() + k - 1) in {@code dir}: kept if finished, continued if stopped, else trained. */
-    public static Run one(TrainConfig config, int k, Path dir, Digits training, Digits test, Hooks hooks) throws IOException {
-        TrainConfig c = config.withSeed(config.seed() + k - 1);
-        boolean finished = finished(dir, c);
-        hooks.before(k, c, dir, finished);
+    /**
+     * Run k alone (seed config.seed() + k - 1) in the folder {@code found} read: trained there when it is empty,
+     * continued when it holds the same run stopped, or finished with fewer epochs, kept when finished. The saved run's
+     * configuration decides what may differ ({@link TrainConfig#continuedWith}: one rule for every continued run);
+     * the recipe's name is not compared, since all of its settings are.
+     */
+    public static Run one(TrainConfig config, int k, RunFolder.Found found, Digits training, Digits test, Hooks hooks)
+            throws IOException {
+        TrainConfig asked = config.withSeed(config.seed() + k - 1);
+        Path dir = found.dir();
+        Map<String, Object> settings = asked.settings();
+        settings.remove("recipe");
+        TrainConfig c = found.config() == null ? asked : found.config().continuedWith(settings, dir.toString());
+        boolean kept = found.stage() == RunFolder.Stage.FINISHED && c.epochs() == found.config().epochs();
+        hooks.before(k, c, dir, kept);
         Run run;
-        if (finished) {
-            var metrics = ModelFolder.readSidecar(dir).metrics();
-            run = new Run(k, c, dir, true, History.read(dir), metrics.path("testLoss").asDouble(Double.NaN),
-                    metrics.path("testAccuracy").asDouble(Double.NaN));
+        if (kept) {
+            run = new Run(k, c, dir, true, History.read(dir), found.sidecar().metrics().loss(), found.sidecar().metrics().accuracy());
         } else {
-            RunFolder f;
-            if (RunFolder.started(dir)) {
-                TrainConfig saved = RunFolder.savedConfig(dir);
-                f = RunFolder.resume(dir, saved == null ? c : saved.continuedWith(c, Set.copyOf(TrainConfig.SETTINGS), dir.toString()));
-            } else {
-                f = RunFolder.fresh(dir);
-            }
+            RunFolder f = found.stage() == RunFolder.Stage.EMPTY ? found.fresh() : found.continued();
             List<TrainingListener> listeners = new ArrayList<>(hooks.listeners(k, dir));
             listeners.add(f);
-            Trainer.Result r = Trainer.run(c, training, test, f.checkpoint(), listeners);
+            Result r = Trainer.run(c, training, test, f.checkpoint(), listeners);
             run = new Run(k, c, dir, false, r.history(), r.testLoss(), r.testAccuracy());
         }
         hooks.after(run);
         return run;
-    }
-
-    /**
-     * Whether {@code dir} holds a finished run of {@code config}: its sidecar carries a test accuracy (written only
-     * after the last epoch). A finished run of another configuration is an error, never silently reused.
-     */
-    public static boolean finished(Path dir, TrainConfig config) {
-        if (!ModelFolder.isModel(dir)) {
-            return false;
-        }
-        ModelFolder.Sidecar s = ModelFolder.readSidecar(dir);
-        var acc = s.metrics().get("testAccuracy");
-        if (acc == null || !acc.isNumber()) {
-            return false;
-        }
-        if (!config.sameRunAs(TrainConfig.fromJson(s.training()))) {
-            throw new DigitlabException(dir + " holds a finished run of another configuration; choose another {@out}");
-        }
-        return true;
     }
 }

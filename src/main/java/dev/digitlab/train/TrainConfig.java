@@ -12,11 +12,14 @@ import dev.digitlab.Choice;
 import dev.digitlab.data.Augmentation;
 import dev.digitlab.data.Normalization;
 import dev.digitlab.model.Devices;
+import java.lang.reflect.Field;
 import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -28,6 +31,9 @@ public record TrainConfig(
         double momentum, double weightDecay, double beta1, double beta2, Schedule lrSchedule, int stepEpochs,
         double gamma, double valSplit, long seed, Normalization.Method normalize, int patience, Devices.Choice device,
         int limit, Augmentation augmentation, String recipe) {
+
+    // first: the builder reads the settings through these, and DEFAULT is built below
+    private static final RecordComponent[] COMPONENTS = TrainConfig.class.getRecordComponents();
 
     /** The shipped defaults: what {@code digitlab train} runs with no options. */
     public static final TrainConfig DEFAULT = builder().build();
@@ -109,47 +115,55 @@ public record TrainConfig(
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Every setting's name, as files store it and error messages name it. */
-    public static final List<String> SETTINGS = Arrays.stream(TrainConfig.class.getRecordComponents())
-            .map(RecordComponent::getName).toList();
+    public static final List<String> SETTINGS = Arrays.stream(COMPONENTS).map(RecordComponent::getName).toList();
 
     /** Settings a run may change when it continues: more epochs, other patience, another device. */
     static final Set<String> CHANGEABLE = Set.of("epochs", "patience", "device");
 
-    /**
-     * This configuration with the settings in {@code given} taken from {@code requested}, the others kept: a recipe
-     * changed by the options the user named, and by no other.
-     */
-    public TrainConfig with(TrainConfig requested, Set<String> given) {
-        ObjectNode mine = JSON.valueToTree(this);
-        ObjectNode wanted = JSON.valueToTree(requested);
-        for (String setting : given) {
-            if (mine.has(setting)) {
-                mine.set(setting, wanted.get(setting));
-            }
+    /** Every setting by name, in the record's order: what {@link #with} and {@link #continuedWith} take. */
+    public Map<String, Object> settings() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (RecordComponent c : COMPONENTS) {
+            out.put(c.getName(), Builder.read(c, this));
         }
-        return fromJson(mine);
+        return out;
     }
 
     /**
-     * The configuration a run saved in {@code where} continues with: the saved one, except for the settings in
-     * {@code given} (those the user named explicitly), taken from {@code requested}. A given setting that would make
-     * the run another run (a new model, rate, seed, ...) is refused, naming the setting and its saved value; epochs
-     * may only grow.
+     * This configuration with the named settings replaced, the others kept: a recipe changed by the options the user
+     * named, and by no other. A name that is no setting, or a value of the wrong type, is a programming error.
      */
-    public TrainConfig continuedWith(TrainConfig requested, Set<String> given, String where) {
+    public TrainConfig with(Map<String, ?> changes) {
+        Builder b = toBuilder();
+        changes.forEach(b::set);
+        return b.build();
+    }
+
+    /**
+     * The one rule for continuing a run saved with this configuration: the settings in {@code given} (those the
+     * user named, or all of a configuration that must be the same run) may differ from the saved ones only where
+     * {@link #CHANGEABLE} allows, and epochs only grow. The recipe's name records where the settings came from, so
+     * naming another recipe is refused too: it would bring its settings along unseen. Returns the configuration the
+     * run continues with; a refusal names the setting, its saved value and {@code where}.
+     */
+    public TrainConfig continuedWith(Map<String, ?> given, String where) {
         ObjectNode saved = JSON.valueToTree(this);
-        ObjectNode wanted = JSON.valueToTree(requested);
-        for (String setting : given) {
-            if (!saved.has(setting) || saved.get(setting).equals(wanted.get(setting)) || setting.equals("recipe")) {
-                continue; // the recipe's name records where the settings came from; the settings themselves are checked
+        Map<String, Object> changes = new LinkedHashMap<>();
+        for (var e : given.entrySet()) {
+            String setting = e.getKey();
+            if (!saved.has(setting) || saved.get(setting).equals(JSON.valueToTree(e.getValue()))) {
+                continue;
             }
+            check(!setting.equals("recipe"), setting, "cannot change when " + where + " continues (it was started "
+                    + (recipe == null ? "without a named recipe" : "with " + recipe) + "); give the settings to change one "
+                    + "by one, or start a new run");
             check(CHANGEABLE.contains(setting), setting, "cannot change when " + where + " continues (it was started with "
                     + saved.get(setting) + "); start a new run to change it");
-            check(!setting.equals("epochs") || requested.epochs() >= epochs, setting, "can only grow when " + where
+            check(!setting.equals("epochs") || (Integer) e.getValue() >= epochs, setting, "can only grow when " + where
                     + " continues (it was started for " + epochs + ")");
-            saved.set(setting, wanted.get(setting));
+            changes.put(setting, e.getValue());
         }
-        return fromJson(saved).validate();
+        return with(changes).validate();
     }
 
     /**
@@ -206,11 +220,7 @@ public record TrainConfig(
         private Builder() {}
 
         private Builder(TrainConfig c) {
-            model = c.model; dataset = c.dataset; dataFile = c.dataFile; epochs = c.epochs; batchSize = c.batchSize;
-            lr = c.lr; optimizer = c.optimizer; momentum = c.momentum; weightDecay = c.weightDecay; beta1 = c.beta1;
-            beta2 = c.beta2; lrSchedule = c.lrSchedule; stepEpochs = c.stepEpochs; gamma = c.gamma; valSplit = c.valSplit;
-            seed = c.seed; normalize = c.normalize; patience = c.patience; device = c.device; limit = c.limit;
-            augmentation = c.augmentation; recipe = c.recipe;
+            c.settings().forEach(this::set);
         }
 
         public Builder model(String v) { model = v; return this; }
@@ -236,10 +246,52 @@ public record TrainConfig(
         public Builder augmentation(Augmentation v) { augmentation = v; return this; }
         public Builder recipe(String v) { recipe = v; return this; }
 
+        /**
+         * The configuration of this builder's fields, matched to the record's components by name, so that a setting is
+         * declared once in the record and once here, with its default (a field missing here fails the first build).
+         */
         public TrainConfig build() {
-            return new TrainConfig(model, dataset, dataFile, epochs, batchSize, lr, optimizer, momentum, weightDecay,
-                    beta1, beta2, lrSchedule, stepEpochs, gamma, valSplit, seed, normalize, patience, device, limit,
-                    augmentation, recipe);
+            Object[] values = new Object[COMPONENTS.length];
+            Class<?>[] types = new Class<?>[COMPONENTS.length];
+            try {
+                for (int i = 0; i < COMPONENTS.length; i++) {
+                    values[i] = Builder.class.getDeclaredField(COMPONENTS[i].getName()).get(this);
+                    types[i] = COMPONENTS[i].getType();
+                }
+                return TrainConfig.class.getDeclaredConstructor(types).newInstance(values);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("TrainConfig.Builder lacks a field for a setting: " + e, e);
+            }
+        }
+
+        /** Sets the setting {@code name} to {@code value}, which must be of the setting's type. */
+        Builder set(String name, Object value) {
+            try {
+                Field f = Builder.class.getDeclaredField(name);
+                if (value == null ? f.getType().isPrimitive() : !wrap(f.getType()).isInstance(value)) {
+                    throw new IllegalArgumentException("training setting " + name + " is a " + f.getType().getSimpleName()
+                            + ", not " + value);
+                }
+                f.set(this, value);
+                return this;
+            } catch (NoSuchFieldException e) {
+                throw new IllegalArgumentException("no training setting called " + name);
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        static Object read(RecordComponent c, TrainConfig config) {
+            try {
+                return c.getAccessor().invoke(config);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        private static Class<?> wrap(Class<?> t) {
+            return t == int.class ? Integer.class : t == long.class ? Long.class : t == double.class ? Double.class
+                    : t == boolean.class ? Boolean.class : t;
         }
     }
 }

@@ -3,7 +3,6 @@ package dev.digitlab.train;
 import dev.digitlab.data.Digits;
 import dev.digitlab.data.Normalization;
 import dev.digitlab.model.Net;
-import java.util.function.Function;
 
 /**
  * What happens around the training loop, outside it (as DJL's TrainingListener): the run folder, the console
@@ -29,10 +28,11 @@ public interface TrainingListener {
     record Epoch(EpochStats stats, Net net, boolean improved, Checkpoint checkpoint) {}
 
     /**
-     * The run ended (after its last epoch or an early stop); {@code test} scores any network on the test set (null
-     * without one).
+     * The run ended (after its last epoch or an early stop). {@code best}: the test figures of the best epoch's model
+     * (the last one's when they are the same epoch); null without a test set, or when the best epoch's weights are
+     * unknown (a run continued from a checkpoint written before they were kept in it).
      */
-    record Finish(Trainer.Result result, Net net, boolean earlyStop, Function<Net, Trainer.Score> test) {}
+    record Finish(Result result, Net net, boolean earlyStop, Score best) {}
 
     default void started(Start start) {}
 

@@ -88,11 +88,11 @@ class EnsembleCliTest {
     @Test
     void anotherConfigurationInTheSameFolderIsRefused() {
         String[] args = trainArgs(ens);
-        args[6] = "2"; // --epochs 2
+        args[12] = "64"; // --batch-size 64: another run, where more epochs would continue this one
         CliRun r = CliRun.of(args);
         assertThat(r.exitCode()).isEqualTo(1);
-        assertThat(r.err()).contains("digitlab: error: " + ens.resolve("member-1")
-                + " holds a finished run of another configuration; choose another --out");
+        assertThat(r.err()).contains("digitlab: error: --batch-size cannot change when the ensemble in " + ens
+                + " continues (it was started with 32); start a new run to change it");
         assertThat(r.errorLines()).isEqualTo(1);
     }
 

@@ -60,6 +60,31 @@ class ResumeCliTest {
         assertThat(History.read(copy)).hasSize(3);
     }
 
+    /** One rule for every continued run: a finished run with nothing new is kept; an ensemble's members grow their epochs. */
+    @Test
+    void finishedRunsAreKeptAndEnsemblesContinueByTheSameRule() throws Exception {
+        Path copy = dir.resolve("finished");
+        copyTree(run, copy);
+        byte[] before = Files.readAllBytes(copy.resolve("model.params"));
+        CliRun again = CliRun.of("train", "--resume", copy.toString());
+        assertThat(again.exitCode()).as(again.err()).isZero();
+        assertThat(again.err()).contains("the run in " + copy + " is finished (2 epochs); kept as it is");
+        assertThat(again.out()).contains("test accuracy").contains("kept: the last epoch's model (epoch 2)");
+        assertThat(Files.readAllBytes(copy.resolve("model.params"))).isEqualTo(before);
+
+        Path ens = dir.resolve("ens");
+        String[] args = {"train", "--ensemble", "2", "--model", "mlp", "--epochs", "1", "--limit", "900", "--no-progress",
+                "--out", ens.toString()};
+        assertThat(CliRun.of(args).exitCode()).isZero();
+        args[6] = "2";
+        CliRun more = CliRun.of(args);
+        assertThat(more.exitCode()).as(more.err()).isZero();
+        assertThat(more.err()).contains("resuming after epoch 1 of 2");
+        assertThat(History.read(ens.resolve("member-1"))).hasSize(2);
+        assertThat(History.read(ens.resolve("member-2"))).hasSize(2);
+        assertThat(CliRun.of(args).err()).contains("member 1 of 2 is finished").contains("member 2 of 2 is finished");
+    }
+
     @Test
     void aKaggleRunContinuesOnItsCsv() throws Exception {
         Path file = Files.writeString(dir.resolve("train.csv"), UserFiles.kaggleCsv(TestData.mnist().train(), 500, true));

@@ -16,7 +16,7 @@ class ShippedModelsTest {
         Digits test = TestData.mnist().test();
         for (String name : new String[] {"lenet5", "best"}) {
             try (Classifier c = Classifier.load(Path.of("models", name))) {
-                double claimed = c.sidecar().metrics().get("testAccuracy").asDouble();
+                double claimed = c.sidecar().metrics().testAccuracy();
                 assertThat(c.outputs(test).accuracy(test.labels())).as(name).isCloseTo(claimed, within(1e-9));
                 assertThat(c.sidecar().architecture()).isEqualTo(name);
             }
@@ -26,7 +26,7 @@ class ShippedModelsTest {
     @Test
     void theBestModelClearsItsBar() {
         try (Classifier c = Classifier.load(Path.of("models", "best"))) {
-            assertThat(c.sidecar().metrics().get("testAccuracy").asDouble()).isGreaterThanOrEqualTo(0.996);
+            assertThat(c.sidecar().metrics().testAccuracy()).isGreaterThanOrEqualTo(0.996);
         }
     }
 }

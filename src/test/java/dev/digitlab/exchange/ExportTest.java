@@ -17,6 +17,7 @@ import dev.digitlab.data.Normalization;
 import dev.digitlab.api.Classifier;
 import dev.digitlab.model.Architecture;
 import dev.digitlab.model.Inference;
+import dev.digitlab.model.Metrics;
 import dev.digitlab.model.ModelFolder;
 import dev.digitlab.model.Models;
 import dev.digitlab.model.Net;
@@ -72,7 +73,7 @@ class ExportTest {
             try (Net net = Net.withWeights(arch, m, values)) {
                 Path out = dir.resolve(name + "-" + seed);
                 ModelFolder.save(out, net, ModelFolder.sidecar(net, new Normalization("mnist", 0.1307, 0.3081),
-                        Dataset.MNIST.classNames(), Map.of("dataset", "mnist"), Map.of()));
+                        Dataset.MNIST.classNames(), Map.of("dataset", "mnist"), Metrics.NONE));
                 return out;
             }
         }
@@ -126,7 +127,7 @@ class ExportTest {
         Files.createDirectories(ens);
         Path a = randomModel("fast-cnn", ens, 1);
         Path b = randomModel("lenet5", ens, 2);
-        ModelFolder.saveEnsemble(ens, List.of(a.getFileName().toString(), b.getFileName().toString()), Map.of());
+        ModelFolder.saveEnsemble(ens, List.of(a.getFileName().toString(), b.getFileName().toString()), Metrics.NONE);
         Path onnx = dir.resolve("ens.onnx");
         OnnxExport.write(ens, onnx);
         Digits test = TestData.mnist().test().subset(IntStream.range(0, 2000).toArray());

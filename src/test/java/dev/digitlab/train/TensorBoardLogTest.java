@@ -55,8 +55,8 @@ class TensorBoardLogTest {
         TrainConfig c = TrainerTest.config("mlp", "adam", "cosine", 3, 1200);
         Path tb = dir.resolve("tb");
         Path out = dir.resolve("run");
-        RunFolder folder = RunFolder.fresh(out);
-        Trainer.Result r = Trainer.run(c, TestData.mnist().train(), TestData.mnist().test().subset(new int[] {0, 1, 2, 3}),
+        RunFolder folder = RunFolder.open(out).fresh();
+        Result r = Trainer.run(c, TestData.mnist().train(), TestData.mnist().test().subset(new int[] {0, 1, 2, 3}),
                 null, List.of(new TensorBoardLog(tb), folder));
         List<Path> files;
         try (var s = Files.list(tb)) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.digitlab.DigitlabException;
 import dev.digitlab.TestData;
+import dev.digitlab.api.Classifier;
 import dev.digitlab.data.Augmentation;
 import dev.digitlab.data.Digits;
 import dev.digitlab.model.Devices;
@@ -34,9 +35,9 @@ class TrainerTest {
     }
 
     /** A run as the command line makes it: a fresh folder, or the saved one continued; the log and the folder listen. */
-    static Trainer.Result train(TrainConfig c, Path out, boolean resume, List<String> log) throws IOException {
+    static Result train(TrainConfig c, Path out, boolean resume, List<String> log) throws IOException {
         Digits test = TestData.mnist().test().subset(IntStream.range(0, 2000).toArray());
-        RunFolder folder = resume ? RunFolder.resume(out, c) : RunFolder.fresh(out);
+        RunFolder folder = resume ? RunFolder.open(out).continued() : RunFolder.open(out).fresh();
         return Trainer.run(c, TestData.mnist().train(), test, folder.checkpoint(), List.of(new TrainingLog(log::add), folder));
     }
 
@@ -47,7 +48,7 @@ class TrainerTest {
 
     @Test
     void smallRunLearnsAndLeavesAUsableFolder() throws IOException {
-        Trainer.Result r = train(config("lenet5", "adam", "none", 2, 6000), dir.resolve("run"), false, new ArrayList<>());
+        Result r = train(config("lenet5", "adam", "none", 2, 6000), dir.resolve("run"), false, new ArrayList<>());
         // beautiful_mnist style: the example is the test; 4,800 images and 2 epochs give about 93 %
         assertThat(r.testAccuracy()).isGreaterThan(0.88);
         assertThat(r.history()).hasSize(2);
@@ -62,18 +63,55 @@ class TrainerTest {
         ModelFolder.Sidecar s = ModelFolder.readSidecar(run);
         assertThat(s.architecture()).isEqualTo("lenet5");
         assertThat(s.inputSize()).isEqualTo(32);
-        assertThat(s.metrics().get("testAccuracy").asDouble()).isEqualTo(r.testAccuracy());
-        assertThat(ModelFolder.readSidecar(run.resolve("best")).metrics().get("testAccuracy").asDouble()).isGreaterThan(0.88);
+        assertThat(s.metrics().testAccuracy()).isEqualTo(r.testAccuracy());
+        assertThat(ModelFolder.readSidecar(run.resolve("best")).metrics().testAccuracy()).isGreaterThan(0.88);
         try (var files = Files.list(run)) {
             assertThat(files.filter(p -> p.toString().endsWith(".part"))).isEmpty();
+        }
+    }
+
+    /**
+     * best/ holds an earlier epoch than the last (an MLP overfitting 960 images): the trainer scores it from the weights
+     * it kept, also in a run continued after that epoch (the checkpoint carries them), to the figures a classifier
+     * loaded from best/ gets.
+     */
+    @Test
+    void theBestEpochIsScoredFromTheWeightsTheRunKeptAlsoAfterAResume() throws IOException {
+        TrainConfig c = config("mlp", "adam", "none", 8, 1200).toBuilder().lr(1e-2).build();
+        Path whole = dir.resolve("whole");
+        Path broken = dir.resolve("broken");
+        train(c, whole, false, new ArrayList<>());
+        int best = ModelFolder.readSidecar(whole.resolve("best")).metrics().epoch();
+        assertThat(best).as("this run's best epoch must come before its last for the test to mean anything").isLessThan(7);
+        assertThat(Checkpoint.read(whole).bestParameters()).isNotNull();
+        List<String> log = new ArrayList<>() {
+            @Override
+            public boolean add(String line) {
+                if (line.contains("epoch 8/8")) {
+                    throw new IllegalStateException("killed");
+                }
+                return super.add(line);
+            }
+        };
+        assertThatThrownBy(() -> train(c, broken, false, log)).hasMessage("killed");
+        train(c, broken, true, new ArrayList<>());
+        Digits test = TestData.mnist().test().subset(IntStream.range(0, 2000).toArray());
+        double loaded;
+        try (Classifier b = Classifier.load(whole.resolve("best"))) {
+            loaded = b.outputs(test).accuracy(test.labels());
+        }
+        for (Path run : List.of(whole, broken)) {
+            var m = ModelFolder.readSidecar(run.resolve("best")).metrics();
+            assertThat(m.epoch()).as(run.toString()).isEqualTo(best);
+            assertThat(m.testAccuracy()).as(run.toString()).isEqualTo(loaded);
         }
     }
 
     @Test
     void sameSeedSameHistory() throws IOException {
         TrainConfig c = config("bn-cnn", "sgd", "step", 2, 1500);
-        Trainer.Result a = train(c, dir.resolve("a"), false, new ArrayList<>());
-        Trainer.Result b = train(c, dir.resolve("b"), false, new ArrayList<>());
+        Result a = train(c, dir.resolve("a"), false, new ArrayList<>());
+        Result b = train(c, dir.resolve("b"), false, new ArrayList<>());
         assertThat(figures(b.history())).isEqualTo(figures(a.history()));
         assertThat(Files.readAllBytes(dir.resolve("b/model.params"))).isEqualTo(Files.readAllBytes(dir.resolve("a/model.params")));
     }
@@ -84,7 +122,7 @@ class TrainerTest {
                                      augmented(config("lenet5", "sgd", "cosine", 3, 1200)))) {
             Path whole = dir.resolve(c.model() + "-whole");
             Path broken = dir.resolve(c.model() + "-broken");
-            Trainer.Result uninterrupted = train(c, whole, false, new ArrayList<>());
+            Result uninterrupted = train(c, whole, false, new ArrayList<>());
             // Die while epoch 2 is being reported, after epoch 1's checkpoint was written.
             List<String> log = new ArrayList<>() {
                 @Override
@@ -97,7 +135,7 @@ class TrainerTest {
             };
             assertThatThrownBy(() -> train(c, broken, false, log)).hasMessage("killed");
             assertThat(Checkpoint.read(broken).state().epochsDone()).isEqualTo(1);
-            Trainer.Result resumed = train(c, broken, true, new ArrayList<>());
+            Result resumed = train(c, broken, true, new ArrayList<>());
             assertThat(figures(resumed.history())).as(c.model()).isEqualTo(figures(uninterrupted.history()));
             assertThat(resumed.testAccuracy()).isEqualTo(uninterrupted.testAccuracy());
         }
@@ -107,9 +145,9 @@ class TrainerTest {
     void augmentedTrainingRepeatsWithTheSeedAndSeesOtherImages() throws IOException {
         TrainConfig plain = config("fast-cnn", "adam", "none", 2, 1500);
         List<String> log = new ArrayList<>();
-        Trainer.Result a = train(augmented(plain), dir.resolve("a"), false, log);
-        Trainer.Result b = train(augmented(plain), dir.resolve("b"), false, new ArrayList<>());
-        Trainer.Result p = train(plain, dir.resolve("p"), false, new ArrayList<>());
+        Result a = train(augmented(plain), dir.resolve("a"), false, log);
+        Result b = train(augmented(plain), dir.resolve("b"), false, new ArrayList<>());
+        Result p = train(plain, dir.resolve("p"), false, new ArrayList<>());
         assertThat(figures(b.history())).isEqualTo(figures(a.history()));
         assertThat(a.history().get(0).trainLoss()).isNotEqualTo(p.history().get(0).trainLoss());
         assertThat(a.testAccuracy()).isGreaterThan(0.8);
