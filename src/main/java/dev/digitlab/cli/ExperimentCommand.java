@@ -4,6 +4,7 @@ import dev.digitlab.BadSetting;
 import dev.digitlab.DigitlabException;
 import dev.digitlab.data.DataFolder;
 import dev.digitlab.model.Models;
+import dev.digitlab.eval.ExperimentResults;
 import dev.digitlab.report.ExperimentTable;
 import dev.digitlab.train.Experiment;
 import dev.digitlab.train.ExperimentCluster;
@@ -115,7 +116,7 @@ class ExperimentCommand implements Callable<Integer> {
             DataFolder.TrainTest tt = data.load();
             done = Experiment.run(variants, runs, tt.train(), tt.test(), dir, progress != null ? progress : System.console() != null);
         }
-        List<ExperimentTable.Row> rows = ExperimentTable.rows(done, options);
+        List<ExperimentResults.Row> rows = ExperimentResults.of(done, options);
         Files.createDirectories(dir);
         ExperimentTable.write(dir, rows);
         System.out.print(ExperimentTable.markdown(rows));

@@ -1,42 +1,17 @@
 package dev.digitlab.report;
 
 import dev.digitlab.AtomicFiles;
-import dev.digitlab.train.Experiment;
+import dev.digitlab.eval.ExperimentResults;
+import dev.digitlab.eval.ExperimentResults.Row;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
-/** An experiment's results per variant (mean and sample standard deviation over runs), as Markdown and CSV. */
+/** An experiment's figures per variant ({@link ExperimentResults}), drawn as Markdown and CSV. */
 public final class ExperimentTable {
-
-    /** One variant's figures over its runs. */
-    public record Row(String variant, String options, int runs, double meanAccuracy, double stdAccuracy,
-                      double meanEpochSeconds, long parameters) {}
-
     private ExperimentTable() {}
-
-    public static List<Row> rows(List<Experiment.Run> runs, Map<String, String> optionsByVariant) {
-        Map<String, List<Experiment.Run>> byVariant = new LinkedHashMap<>();
-        for (Experiment.Run r : runs) {
-            byVariant.computeIfAbsent(r.variant().name(), k -> new ArrayList<>()).add(r);
-        }
-        List<Row> rows = new ArrayList<>();
-        byVariant.forEach((name, rs) -> {
-            double[] acc = rs.stream().mapToDouble(Experiment.Run::testAccuracy).toArray();
-            double mean = Arrays.stream(acc).average().orElse(Double.NaN);
-            double var = acc.length < 2 ? 0 : Arrays.stream(acc).map(a -> (a - mean) * (a - mean)).sum() / (acc.length - 1);
-            rows.add(new Row(name, optionsByVariant.getOrDefault(name, ""), rs.size(), mean, Math.sqrt(var),
-                    rs.stream().mapToDouble(Experiment.Run::epochSeconds).average().orElse(Double.NaN),
-                    Experiment.parameters(rs.get(0).variant())));
-        });
-        return rows;
-    }
 
     public static String markdown(List<Row> rows) {
         StringBuilder b = new StringBuilder("| variant | options | runs | test accuracy (mean ± std) | mean epoch | parameters |\n"
