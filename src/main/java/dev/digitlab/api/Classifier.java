@@ -22,7 +22,12 @@ import java.util.List;
  * augmentation each image is also seen turned and scaled a little, and those views are averaged too.
  *
  * <p>This is digitlab's library API (docs/LIBRARY.md): {@link #load}, {@link #classify(BufferedImage)},
- * {@link #classify(byte[])}, {@link #classifyAll}, {@link #classNames}. It is safe to share between threads.
+ * {@link #classify(byte[])}, {@link #classifyAll}, {@link #classNames}. It is safe to share between threads, and
+ * calls on it run side by side: each call makes its arrays on a sub-manager of its own and closes it before it returns
+ * (DJL's managers take and drop sub-managers under a lock), the weights are only read (inference, no gradients), and
+ * libtorch's process-wide convolution switch is held steady while passes run ({@link dev.digitlab.model.ConvBackend}).
+ * ClassifierThreadsTest holds one classifier shared by twelve threads to what one thread gets, bit for bit.
+ * {@link #close} it once no call is running.
  */
 public final class Classifier implements AutoCloseable {
     /** One image's answer: the most probable class, its name, and all the probabilities (summing to 1). */

@@ -15,10 +15,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 
 /**
- * The served models, each as a small pool of classifiers: NDManagers are not thread-safe, so a request borrows
- * a classifier of its own and gives it back; no NDArray is ever shared between requests. A model can be swapped for
+ * The served models, each as a small pool of identical classifiers; a request borrows one and gives it back. A
+ * Classifier is safe to share between threads (ClassifierThreadsTest), so the pool is not there for thread safety: it
+ * caps the requests a model serves at once at {@code workers} ({@code --workers}; the others wait for a classifier,
+ * up to 30 s), and it says when an old classifier is out of use. A model can be swapped for
  * another while requests run ({@link #swap}): new requests get the new pool at once, and the old classifiers are
- * closed only as the requests that hold them give them back, so no request fails for a swap.
+ * closed only as the requests that hold them give them back, so no request fails for a swap. Each classifier in a
+ * pool holds a copy of the model's weights of its own.
  */
 public final class ModelPool implements AutoCloseable {
     private static final long BORROW_TIMEOUT_S = 30;

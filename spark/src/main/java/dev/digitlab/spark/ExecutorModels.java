@@ -34,9 +34,10 @@ import org.apache.spark.broadcast.Broadcast;
  * the bytes (SparkContext.addFile refuses local folders on a cluster, and Spark 4 keeps a session's added files apart
  * from SparkFiles' root, so a broadcast is the one way that works the same on every cluster manager). Each executor JVM
  * unpacks the zip into a temporary folder on the first task that needs it; every later task and partition in that JVM
- * shares the loaded Classifier (tasks in local mode are threads of one JVM, and a Classifier may be shared). The
- * unpacked folders are deleted, contents and all, when the JVM exits ({@code deleteOnExit} skips a folder that is not
- * empty, so executors used to leave one per model behind in their temporary directory).
+ * shares the loaded Classifier (an executor's concurrent tasks, like local mode's, are threads of one JVM, and a
+ * Classifier may be shared: ClassifierThreadsTest). The unpacked folders are deleted, contents and all, when the JVM
+ * exits ({@code deleteOnExit} skips a folder that is not empty, so executors used to leave one per model behind in
+ * their temporary directory).
  */
 final class ExecutorModels {
     private static final Map<String, Classifier> LOADED = new ConcurrentHashMap<>();
