@@ -3,6 +3,7 @@ package dev.digitlab.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.digitlab.ServerUnderTest;
+import dev.digitlab.Slow;
 import dev.digitlab.data.Dataset;
 import dev.digitlab.model.ModelFolder;
 import dev.digitlab.serve.ModelPool;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** --dataset fashion end to end: fetch, train, evaluate, report, serve, with the class names everywhere. */
+@Slow // Fashion-MNIST, which run-tests installs, through every command
 class FashionTest {
     @TempDir
     Path dir;

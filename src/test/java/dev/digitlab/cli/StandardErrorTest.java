@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.digitlab.Child;
 import dev.digitlab.ServerUnderTest;
+import dev.digitlab.Slow;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * warnings of its own (NNPACK's "Could not initialize NNPACK!" on CPUs it does not support, on every single-image
  * pass), so predict and serve, the commands that run single images, are run as processes and read line by line.
  */
+@Slow // predict and serve as child JVMs
 class StandardErrorTest {
     @TempDir
     Path dir;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.digitlab.Chromium;
 import dev.digitlab.ServerUnderTest;
+import dev.digitlab.Slow;
 import dev.digitlab.TestData;
 import dev.digitlab.data.Digits;
 import java.nio.file.Files;
@@ -28,6 +29,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * background; the promoted v2 is swapped in, and back to v1 by one request, while 32 clients keep calling
  * /api/predict, none of whom sees an error; the versions and the live choice survive a restart.
  */
+@Slow // ./digitlab as child processes, and a browser
 public class ServeLearnIT {
     private static final int CLIENTS = 32;
 

@@ -7,6 +7,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.digitlab.ServerUnderTest;
+import dev.digitlab.Slow;
 import dev.digitlab.TestData;
 import dev.digitlab.data.Digits;
 import java.nio.FloatBuffer;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * One short training run as the README's main job makes it (fewer images, one epoch), then what the README says to do
  * with it: evaluate, report, export, serve. Each figure is checked against another command's.
  */
+@Slow // ./digitlab as child processes
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TrainedModelIT {
     @TempDir

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.digitlab.Slow;
 import dev.digitlab.TestData;
 import dev.digitlab.api.Classifier;
 import dev.digitlab.data.Digits;
@@ -174,6 +175,7 @@ class ExplainerTest {
      * not (docs/EXPLAIN.md has the rates); what holds for them is that on average they still beat random deletion.
      */
     @Test
+    @Slow // 500 images, each explained five ways
     void mapsPointAtWhatThePredictionRestsOn() {
         Map<Explainer.Method, Deletion> rates = Deletion.measure(LENET, TEST, 500, 0.10, 10, 1);
         for (var e : rates.entrySet()) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.digitlab.Chromium;
 import dev.digitlab.ServerUnderTest;
+import dev.digitlab.Slow;
 import dev.digitlab.TestData;
 import dev.digitlab.data.Digits;
 import java.awt.image.BufferedImage;
@@ -32,6 +33,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * draws stroke by stroke with the mouse, watches the guess and the bars, clears, uploads, sends feedback.
  * Screenshots go to target/screenshots/.
  */
+@Slow // a browser
 class DrawingPageBrowserTest {
     @TempDir
     static Path tmp;

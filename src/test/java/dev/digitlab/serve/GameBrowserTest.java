@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.digitlab.Chromium;
 import dev.digitlab.ServerUnderTest;
+import dev.digitlab.Slow;
 import dev.digitlab.TestData;
 import dev.digitlab.data.Digits;
 import java.nio.file.Files;
@@ -31,6 +32,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * asked for, stroke by stroke along its rows of ink, with the mouse, a pen and a finger in turn. The consent switch
  * starts off and is turned on halfway: only the later rounds reach the feedback file, each with the digit asked for.
  */
+@Slow // a browser
 class GameBrowserTest {
     @TempDir
     static Path tmp;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.digitlab.Child;
 import dev.digitlab.ServerUnderTest;
 import dev.digitlab.ServerUnderTest.Answer;
+import dev.digitlab.Slow;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.Test;
  * {@code digitlab serve} as a process: binding every interface is allowed, but said out loud; the names it answers
  * to and its feedback limit come from the command line.
  */
+@Slow // serve as child JVMs
 class ServeCommandTest {
     @Test
     void bindingEveryInterfacePrintsAWarning() throws Exception {

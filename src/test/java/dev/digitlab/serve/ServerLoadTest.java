@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.ndarray.NDManager;
 import dev.digitlab.ServerUnderTest;
 import dev.digitlab.ServerUnderTest.Answer;
+import dev.digitlab.Slow;
 import dev.digitlab.TestData;
 import dev.digitlab.data.Digits;
 import java.nio.file.Files;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * 10,000 mixed good and bad requests from 64 concurrent clients: no 5xx, every bad request a 4xx with a JSON
  * message, and the count of live NDArrays unchanged between rounds (no native memory left behind by a request).
  */
+@Slow // ten thousand requests
 class ServerLoadTest {
     @TempDir
     Path tmp;

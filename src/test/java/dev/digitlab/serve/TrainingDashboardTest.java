@@ -7,6 +7,7 @@ import dev.digitlab.Chromium;
 import dev.digitlab.Ports;
 import dev.digitlab.ServerUnderTest;
 import dev.digitlab.ServerUnderTest.Answer;
+import dev.digitlab.Slow;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -33,6 +34,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * taken, the training still runs and says where the dashboard could not start. The test stops the processes it
  * started, also when it fails.
  */
+@Slow // a browser and training child processes
 class TrainingDashboardTest {
     @TempDir
     static Path tmp;

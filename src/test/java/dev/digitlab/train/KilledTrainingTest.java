@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.digitlab.Child;
 import dev.digitlab.Debuggee;
 import dev.digitlab.Ports;
+import dev.digitlab.Slow;
 import dev.digitlab.api.Classifier;
 import dev.digitlab.model.ModelFolder;
 import java.io.File;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * every kill what is in the folder loads, {@code --resume} goes on, and the finished history and weights equal
  * those of a run that was never killed.
  */
+@Slow // child JVMs under the debugger, killed six times
 class KilledTrainingTest {
     static final List<String> RUN = List.of("train", "--model", "mlp", "--limit", "2400", "--epochs", "12",
             "--batch-size", "32", "--lr-schedule", "cosine", "--seed", "5", "--no-progress");
