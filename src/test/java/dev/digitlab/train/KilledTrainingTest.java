@@ -2,6 +2,7 @@ package dev.digitlab.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.digitlab.AtomicFiles;
 import dev.digitlab.Child;
 import dev.digitlab.Debuggee;
 import dev.digitlab.Ports;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -70,10 +72,8 @@ class KilledTrainingTest {
         }
         for (Path model : List.of(out, out.resolve("best"))) {
             if (ModelFolder.isModel(model)) {
-                try (var m = Classifier.class.getDeclaredConstructor(Path.class).newInstance(model)) {
+                try (Classifier m = Classifier.load(model)) {
                     assertThat(m.sidecar().architecture()).isEqualTo("mlp");
-                } catch (ReflectiveOperationException e) {
-                    throw new AssertionError(e);
                 }
             }
         }
@@ -84,6 +84,10 @@ class KilledTrainingTest {
 
     @Test
     void sigkillAtRandomPlacesNeverCostsMoreThanTheCurrentEpoch() throws Exception {
+        // where the kills land, by class literal, each method looked up now: a rename fails here, by name
+        Debuggee.Place trainingStep = Debuggee.at(Trainer.Events.class, "step");
+        Debuggee.Place renameIntoPlace = Debuggee.at(AtomicFiles.class, "move");
+        Debuggee.Place zipEntryWritten = Debuggee.at(ZipOutputStream.class, "closeEntry");
         Path log = dir.resolve("train.log");
         Path whole = dir.resolve("whole");
         Process p = start(whole, false, null, log);
@@ -100,13 +104,13 @@ class KilledTrainingTest {
                 child = Debuggee.attach(port);
                 boolean aimAtCheckpoint = kill % 2 == 1;
                 // a step in the first three epochs this process trains (an epoch is 75 steps)
-                child.stopAt("dev.digitlab.train.Trainer$Events", "step", 1 + random.nextInt(aimAtCheckpoint ? 150 : 200));
+                child.stopAt(trainingStep, 1 + random.nextInt(aimAtCheckpoint ? 150 : 200));
                 assertThat(child.awaitStop(120_000)).as("stopped at the step (%s)", Files.readString(log)).isTrue();
                 if (aimAtCheckpoint) { // then the end of that epoch, inside its checkpoint write
                     if (kill == 3) { // the checkpoint written and forced to disk, not yet renamed into place
-                        child.stopAt("dev.digitlab.AtomicFiles", "move", 1);
+                        child.stopAt(renameIntoPlace, 1);
                     } else { // half-way through the checkpoint's zip: after its first entry
-                        child.stopAt("java.util.zip.ZipOutputStream", "closeEntry", 1);
+                        child.stopAt(zipEntryWritten, 1);
                     }
                     do {
                         assertThat(child.awaitStop(120_000)).as("stopped in a write (%s)", Files.readString(log)).isTrue();
