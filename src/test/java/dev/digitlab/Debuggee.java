@@ -1,7 +1,6 @@
 package dev.digitlab;
 
 import com.sun.jdi.Bootstrap;
-import com.sun.jdi.Method;
 import com.sun.jdi.ReferenceType;
 import com.sun.jdi.VMDisconnectedException;
 import com.sun.jdi.VirtualMachine;
@@ -18,6 +17,8 @@ import com.sun.jdi.request.BreakpointRequest;
 import com.sun.jdi.request.ClassPrepareRequest;
 import com.sun.jdi.request.EventRequest;
 import java.io.IOException;
+import java.lang.reflect.Method;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +26,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * A child JVM under the JDK's own debugger interface (JDI), so that a test can stop it at an exact place in digitlab
  * or the JDK and kill it there, with no hook in digitlab's code. The child starts suspended; {@link #stopAt} names
- * the place, {@link #awaitStop} lets it run until it gets there (it stays stopped), {@link #resume} goes on.
+ * the place ({@link #at}: a class literal and a method checked here), {@link #awaitStop} lets it run until it gets
+ * there (it stays stopped).
  */
 public final class Debuggee implements AutoCloseable {
     private final VirtualMachine vm;
@@ -64,13 +66,31 @@ public final class Debuggee implements AutoCloseable {
         }
     }
 
+    /** The entry of a method of a class in the child, both named so that the compiler and reflection check them. */
+    public record Place(Class<?> type, String method) {
+        public Place {
+            if (Arrays.stream(type.getDeclaredMethods()).noneMatch(m -> m.getName().equals(method))) {
+                throw new IllegalArgumentException(type.getName() + " has no method '" + method + "' (renamed or moved?); it has "
+                        + Arrays.stream(type.getDeclaredMethods()).map(Method::getName).distinct().sorted().toList());
+            }
+        }
+    }
+
     /**
-     * Where to stop: the entry of {@code method} of {@code className}, on its {@code nthHit}-th call (1: every call). Set
-     * when the class is loaded, or at once if it is.
+     * The entry of {@code type}'s method {@code method}, looked up now in this JVM, which runs the same classes as the
+     * child: a rename fails here, naming the method, instead of leaving a breakpoint that is never hit.
      */
-    public void stopAt(String className, String method, int nthHit) {
-        this.className = className;
-        this.methodName = method;
+    public static Place at(Class<?> type, String method) {
+        return new Place(type, method);
+    }
+
+    /**
+     * Where to stop: {@code place}, on its {@code nthHit}-th call (1: every call). Set when the class is loaded, or at
+     * once if it is.
+     */
+    public void stopAt(Place place, int nthHit) {
+        this.className = place.type().getName(); // the binary name (Outer$Inner), as the child's JVM knows it
+        this.methodName = place.method();
         this.nthHit = nthHit;
         List<ReferenceType> loaded = vm.classesByName(className);
         if (!loaded.isEmpty()) {
@@ -84,7 +104,11 @@ public final class Debuggee implements AutoCloseable {
     }
 
     private void breakpoint(ReferenceType type) {
-        for (Method m : type.methodsByName(methodName)) {
+        List<com.sun.jdi.Method> methods = type.methodsByName(methodName);
+        if (methods.isEmpty()) { // the child runs other classes than this JVM's
+            throw new IllegalStateException("the child's " + className + " has no method '" + methodName + "'");
+        }
+        for (com.sun.jdi.Method m : methods) {
             BreakpointRequest b = vm.eventRequestManager().createBreakpointRequest(m.location());
             b.setSuspendPolicy(EventRequest.SUSPEND_ALL);
             if (nthHit > 1) {

@@ -30,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Random mutations of real IDX, CSV, PNG/JPEG and sidecar files, with a fixed seed: every case must end in a
  * valid result or a one-line DigitlabException; never another exception, an OutOfMemoryError or a hang.
  */
+@Slow // a fuzzer: ten thousand mutated files
 public class FuzzTest {
     static final long SEED = 20261121;
 

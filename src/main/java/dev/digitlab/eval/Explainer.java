@@ -116,27 +116,6 @@ public final class Explainer {
         }
     }
 
-    /** Grad-CAM's pieces for one MNIST-like image and class, from the first (or only) model: for tests and reports. */
-    public GradCam gradCam(byte[] pixels, int target) {
-        ModelFolder.Loaded model = classifier.models().get(0);
-        Net net = model.net();
-        int side = net.architecture().inputSize();
-        int pad = net.architecture().padding();
-        try (NDManager step = net.manager().newSubManager()) {
-            return gradCam(net, camLayers.get(net), step, input(pixels, model.sidecar().norm(), pad, side), side, pad, target);
-        }
-    }
-
-    /** Occlusion's pieces for one image and class, from the first (or only) model. */
-    public Occlusion occlusion(byte[] pixels, int target) {
-        ModelFolder.Loaded model = classifier.models().get(0);
-        Net net = model.net();
-        try (NDManager step = net.manager().newSubManager()) {
-            return occlusion(net, step, pixels, model.sidecar().norm(), net.architecture().inputSize(),
-                    net.architecture().padding(), target);
-        }
-    }
-
     private float[] map(ModelFolder.Loaded model, byte[] pixels, int target, Method m) {
         Net net = model.net();
         Normalization norm = model.sidecar().norm();
@@ -220,8 +199,8 @@ public final class Explainer {
     }
 
     /** Grad-CAM's pieces: the layer's activations, its channel weights (the spatial means of the gradients), the map. */
-    public record GradCam(int layer, int channels, int height, int width, float[] activations, float[] gradients,
-                          double[] weights, float[] map) {}
+    record GradCam(int layer, int channels, int height, int width, float[] activations, float[] gradients,
+                   double[] weights, float[] map) {}
 
     /**
      * The layer Grad-CAM looks at: the input of the first layer after the last one whose output still has a spatial
@@ -272,7 +251,7 @@ public final class Explainer {
     }
 
     /** Occlusion's pieces: the probability without occlusion and with the patch at each position (row-major). */
-    public record Occlusion(double probability, int positions, double[] occluded, float grey, float[] map) {}
+    record Occlusion(double probability, int positions, double[] occluded, float grey, float[] map) {}
 
     static Occlusion occlusion(Net net, NDManager step, byte[] pixels, Normalization norm, int side, int pad, int target) {
         int n = (Digits.SIDE - OCCLUSION_PATCH) / OCCLUSION_STRIDE + 1;

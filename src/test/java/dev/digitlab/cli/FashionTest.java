@@ -2,15 +2,13 @@ package dev.digitlab.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.digitlab.ServerUnderTest;
+import dev.digitlab.Slow;
 import dev.digitlab.data.Dataset;
 import dev.digitlab.model.ModelFolder;
 import dev.digitlab.serve.ModelPool;
 import dev.digitlab.serve.Server;
 import dev.digitlab.train.History;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** --dataset fashion end to end: fetch, train, evaluate, report, serve, with the class names everywhere. */
+@Slow // Fashion-MNIST, which run-tests installs, through every command
 class FashionTest {
     @TempDir
     Path dir;
@@ -58,15 +57,11 @@ class FashionTest {
 
         // serve's feedback goes with the model's own data set unless --feedback says otherwise
         assertThat(ServeCommand.datasetOf(model)).isEqualTo(Dataset.FASHION);
-        try (Server server = new Server(new ModelPool(List.of(model), 1), dir.resolve("feedback.csv")).start("127.0.0.1", 0)) {
-            HttpClient http = HttpClient.newHttpClient();
-            String models = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/api/models")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+        try (ServerUnderTest server = ServerUnderTest.start(new Server(new ModelPool(List.of(model), 1), dir.resolve("feedback.csv")))) {
+            String models = server.get("/api/models").body();
             assertThat(models).contains("\"Ankle boot\"");
             String px = "[" + "0,".repeat(783) + "0]";
-            String answer = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/api/predict"))
-                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"pixels\": " + px + "}")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            String answer = server.postJson("/api/predict", "{\"pixels\": " + px + "}").body();
             assertThat(answer).containsPattern("\"className\":\"(T-shirt/top|Trouser|Pullover|Dress|Coat|Sandal|Shirt|Sneaker|Bag|Ankle boot)\"");
         }
     }

@@ -3,14 +3,11 @@ package dev.digitlab.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.ServerUnderTest;
 import dev.digitlab.TestData;
 import dev.digitlab.e2e.UserFiles;
 import dev.digitlab.serve.ModelPool;
 import dev.digitlab.serve.Server;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -46,12 +43,9 @@ class ImportExportCliTest {
         assertThat(report.exitCode()).as(report.err()).isZero();
         assertThat(Files.readString(model.resolve("report/index.html"))).contains("feature maps").contains("imported from");
 
-        try (Server server = new Server(new ModelPool(List.of(model), 1), dir.resolve("feedback.csv")).start("127.0.0.1", 0)) {
+        try (ServerUnderTest server = ServerUnderTest.start(new Server(new ModelPool(List.of(model), 1), dir.resolve("feedback.csv")))) {
             String px = "[" + "0,".repeat(783) + "0]";
-            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + server.port() + "/api/predict")).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers
-                    .ofString("{\"pixels\": " + px + "}")).build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            server.postJson("/api/predict", "{\"pixels\": " + px + "}").expect(200);
         }
 
         CliRun onnx = CliRun.of("export", "--model", model.toString(), "--format", "onnx");

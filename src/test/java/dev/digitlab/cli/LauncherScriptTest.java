@@ -2,6 +2,7 @@ package dev.digitlab.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.digitlab.Slow;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,6 +67,14 @@ class LauncherScriptTest {
                         .doesNotContain("|&").doesNotContain(";;&");
             }
         }
+    }
+
+    /** {@code ./run-tests --fast} leaves out by its tag what {@link Slow} marks, before anything is installed. */
+    @Test
+    void theFastRunLeavesOutTheTestsTaggedSlow() throws Exception {
+        String script = Files.readString(Path.of("run-tests"));
+        assertThat(script).contains("-DexcludedGroups=" + Slow.TAG);
+        assertThat(script.indexOf("--fast")).as("--fast is handled before the installs").isLessThan(script.indexOf("apt-get"));
     }
 
     /** digitlab.cmd, the Windows launcher, starts the JVM as ./digitlab does and keeps Windows line ends. */

@@ -3,23 +3,19 @@ package dev.digitlab.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.digitlab.Child;
+import dev.digitlab.ServerUnderTest;
+import dev.digitlab.Slow;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * warnings of its own (NNPACK's "Could not initialize NNPACK!" on CPUs it does not support, on every single-image
  * pass), so predict and serve, the commands that run single images, are run as processes and read line by line.
  */
+@Slow // predict and serve as child JVMs
 class StandardErrorTest {
     @TempDir
     Path dir;
@@ -74,39 +71,22 @@ class StandardErrorTest {
     @Test
     void aServeSessionPrintsNothingButItsOwnLines() throws Exception {
         Path err = dir.resolve("serve.err");
-        Process p = new ProcessBuilder(Child.command("serve", "--model", "models/lenet5", "--model", "models/best",
-                "--port", "0", "--feedback", dir.resolve("feedback.csv").toString())).redirectError(err.toFile()).start();
-        try {
-            int port = -1;
-            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream()));
-            for (String line; port < 0 && (line = out.readLine()) != null; ) {
-                Matcher m = Pattern.compile("at http://127\\.0\\.0\\.1:(\\d+)/").matcher(line);
-                port = m.find() ? Integer.parseInt(m.group(1)) : -1;
-            }
-            assertThat(port).as(Files.readString(err)).isPositive();
-            HttpClient http = HttpClient.newHttpClient();
-            String base = "http://127.0.0.1:" + port;
+        ProcessBuilder serve = new ProcessBuilder(Child.command("serve", "--model", "models/lenet5", "--model", "models/best",
+                "--port", "0", "--feedback", dir.resolve("feedback.csv").toString())).redirectError(err.toFile());
+        try (ServerUnderTest server = ServerUnderTest.start("digitlab serve", serve, Duration.ofMinutes(3))) {
             byte[] png = Files.readAllBytes(drawing("c.png", 10));
             List<Integer> codes = new ArrayList<>();
-            for (int i = 0; i < 20; i++) {
+            for (int i = 0; i < 20; i++) { // no Content-Type: the bytes say what they are
                 String model = i % 2 == 0 ? "lenet5" : "best";
-                codes.add(http.send(HttpRequest.newBuilder(URI.create(base + "/api/predict?model=" + model))
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(png)).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+                codes.add(server.post("/api/predict?model=" + model, null, png).status());
             }
             String zeros = "[" + "0,".repeat(783) + "255]";
-            codes.add(http.send(HttpRequest.newBuilder(URI.create(base + "/api/predict/batch"))
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"images\": [" + zeros + ", " + zeros + "]}")).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
-            int bad = http.send(HttpRequest.newBuilder(URI.create(base + "/api/predict"))
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"pixels\": [1, 2]}")).build(),
-                    HttpResponse.BodyHandlers.ofString()).statusCode();
+            byte[] batch = ("{\"images\": [" + zeros + ", " + zeros + "]}").getBytes(StandardCharsets.UTF_8);
+            codes.add(server.post("/api/predict/batch", null, batch).status());
+            int bad = server.post("/api/predict", null, "{\"pixels\": [1, 2]}".getBytes(StandardCharsets.UTF_8)).status();
             assertThat(codes).containsOnly(200);
             assertThat(bad).isEqualTo(400);
-        } finally {
-            p.destroy(); // the process this test started, also when it fails
-            if (!p.waitFor(20, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor();
-            }
-        }
+        } // the process this test started is stopped here, also when it fails
         assertOnlyDigitlabLines(err);
     }
 }

@@ -3,6 +3,7 @@ package dev.digitlab.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.digitlab.Slow;
 import dev.digitlab.data.DataFolder;
 import dev.digitlab.data.Dataset;
 import java.io.ByteArrayOutputStream;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** fetch, data info, data show and summary as the README and USAGE.md show them. */
+@Slow // ./digitlab as child processes
 class DataIT {
     @TempDir
     Path work;

@@ -3,6 +3,7 @@ package dev.digitlab.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.Slow;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The README's experiment line, tiny: two variants, one run each, one short epoch. */
+@Slow // ./digitlab as child processes
 public class ExperimentIT {
     /** The variants and options of a tiny experiment, as experiment's arguments after --out DIR. */
     public static final List<String> TINY = List.of("--grid", "model=lenet5,mlp", "--runs", "1", "--base", "--epochs 1 --limit 2000");

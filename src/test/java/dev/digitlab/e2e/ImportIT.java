@@ -3,6 +3,7 @@ package dev.digitlab.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.Slow;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
@@ -10,6 +11,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** Models trained and saved by real PyTorch come in through `./digitlab import` and score what PyTorch measured. */
+@Slow // ./digitlab as child processes
 class ImportIT {
     @TempDir
     Path work;

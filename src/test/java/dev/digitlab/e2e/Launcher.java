@@ -3,13 +3,13 @@ package dev.digitlab.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
-import java.io.BufferedReader;
+import dev.digitlab.Child;
+import dev.digitlab.ServerUnderTest;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -92,12 +92,12 @@ public final class Launcher {
         Process p = start(List.of(args), out, err);
         try {
             if (!p.waitFor(10, TimeUnit.MINUTES)) {
-                stop(p);
+                Child.stop(p);
                 fail("./digitlab %s did not finish in 10 minutes", String.join(" ", args));
             }
             return new Run(List.of(args), p.exitValue(), Files.readString(out), Files.readString(err));
         } catch (InterruptedException e) {
-            stop(p);
+            Child.stop(p);
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         } catch (IOException e) {
@@ -106,53 +106,22 @@ public final class Launcher {
     }
 
     /** How long a server may take to say where it listens: libtorch's first start on a loaded 2-core machine. */
-    private static final long START_TIMEOUT_MS = 180_000;
+    private static final Duration START_PATIENCE = Duration.ofMinutes(3);
 
-    /** A command that keeps running (serve): started, its address read from its first line; close() stops it. */
+    /** A command that keeps running (serve): started, its address read from its output; close() stops it. */
     public Background serve(String... args) throws IOException {
         int n = runs.incrementAndGet();
         Path err = logFile(n, "err");
-        Process p = start(List.of(args), null, err);
-        Background b = new Background(List.of(args), p, err);
-        // a server that never says where it listens is stopped, so that the read below ends instead of the suite hanging
-        Thread watchdog = new Thread(() -> {
-            try {
-                Thread.sleep(START_TIMEOUT_MS);
-                p.destroyForcibly();
-            } catch (InterruptedException e) {
-                // it started
-            }
-        }, "serve watchdog");
-        watchdog.setDaemon(true);
-        watchdog.start();
-        try {
-            BufferedReader lines = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-            for (String line; (line = lines.readLine()) != null; ) {
-                Matcher m = Pattern.compile("at (http://127\\.0\\.0\\.1:\\d+)/").matcher(line);
-                if (m.find()) {
-                    watchdog.interrupt();
-                    b.url = m.group(1);
-                    Thread drain = new Thread(() -> lines.lines().forEach(l -> { }), "serve stdout"); // a full pipe would block it
-                    drain.setDaemon(true);
-                    drain.start();
-                    return b;
-                }
-            }
-            fail("./digitlab %s ended without saying where it listens (or took over %d s):\n%s", String.join(" ", args),
-                    START_TIMEOUT_MS / 1000, Files.readString(err));
-            return b;
-        } catch (IOException | RuntimeException | AssertionError e) {
-            watchdog.interrupt();
-            b.close();
-            throw e;
-        }
+        ServerUnderTest server = ServerUnderTest.start("./digitlab " + String.join(" ", args), builder(List.of(args), null, err),
+                START_PATIENCE);
+        return new Background(List.of(args), server.process(), err, server);
     }
 
     /** A command started in the background (to be killed in the middle, say); close() stops it. */
     public Background start(String... args) {
         int n = runs.incrementAndGet();
         Path err = logFile(n, "err");
-        return new Background(List.of(args), start(List.of(args), logFile(n, "out"), err), err);
+        return new Background(List.of(args), start(List.of(args), logFile(n, "out"), err), err, null);
     }
 
     /** A running command, stopped by the process id this launcher started, and everything it started. */
@@ -160,16 +129,25 @@ public final class Launcher {
         private final List<String> args;
         private final Process process;
         private final Path err;
-        private String url;
+        private final ServerUnderTest server;
 
-        Background(List<String> args, Process process, Path err) {
+        Background(List<String> args, Process process, Path err, ServerUnderTest server) {
             this.args = args;
             this.process = process;
             this.err = err;
+            this.server = server;
+        }
+
+        /** The server a {@link #serve} started, to call. */
+        public ServerUnderTest server() {
+            if (server == null) {
+                throw new IllegalStateException("./digitlab " + String.join(" ", args) + " was started, not served");
+            }
+            return server;
         }
 
         public String url() {
-            return url;
+            return server().url();
         }
 
         public long pid() {
@@ -195,7 +173,7 @@ public final class Launcher {
         /** Stops it as Ctrl+C would (SIGTERM, so its shutdown hook closes the server), forcibly if it hangs. */
         @Override
         public void close() {
-            stop(process);
+            Child.stop(process);
         }
 
         /** Stops it and checks what it printed on the way. */
@@ -206,6 +184,14 @@ public final class Launcher {
     }
 
     private Process start(List<String> args, Path out, Path err) {
+        try {
+            return builder(args, out, err).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private ProcessBuilder builder(List<String> args, Path out, Path err) {
         List<String> cmd = new ArrayList<>(List.of(root.resolve("digitlab").toString()));
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectError(err.toFile());
@@ -216,25 +202,7 @@ public final class Launcher {
         env.remove("DIGITLAB_JAR"); // the build under test, not another
         env.put("DJL_CACHE_DIR", djlCache().toString());
         env.put("ENGINE_CACHE_DIR", djlCache().toString());
-        try {
-            return pb.start();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void stop(Process p) {
-        List<ProcessHandle> children = p.descendants().toList();
-        p.destroy();
-        try {
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
-        children.forEach(ProcessHandle::destroyForcibly); // those it started, by their ids, should any outlive it
+        return pb;
     }
 
     private Path logFile(int n, String stream) {

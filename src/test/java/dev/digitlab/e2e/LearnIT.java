@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.digitlab.Sha256;
+import dev.digitlab.Slow;
 import dev.digitlab.TestData;
 import dev.digitlab.data.Digits;
 import java.io.IOException;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * refusing a fine-tune that forgets and a flood that teaches ones as sevens, conflicting and repeated rows dropped,
  * a killed learn leaving the parent as it was.
  */
+@Slow // ./digitlab as child processes
 public class LearnIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 

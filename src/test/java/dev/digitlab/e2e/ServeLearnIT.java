@@ -3,14 +3,11 @@ package dev.digitlab.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.digitlab.Chromium;
+import dev.digitlab.ServerUnderTest;
+import dev.digitlab.Slow;
 import dev.digitlab.TestData;
 import dev.digitlab.data.Digits;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,8 +29,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * background; the promoted v2 is swapped in, and back to v1 by one request, while 32 clients keep calling
  * /api/predict, none of whom sees an error; the versions and the live choice survive a restart.
  */
+@Slow // ./digitlab as child processes, and a browser
 public class ServeLearnIT {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final int CLIENTS = 32;
 
     @TempDir
@@ -47,19 +44,18 @@ public class ServeLearnIT {
             Files.copy(Path.of(digitlab.shipped("lenet5")).resolve(f), work.resolve("lenet5").resolve(f));
         }
         List<String> rows = Files.readAllLines(LearnIT.hand(work.resolve("hand.csv"), 0, 500));
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         String[] serveArgs = {"serve", "--model", "lenet5", "--port", "0", "--feedback", "feedback.csv", "--learn",
                 "--learn-every", "500", "--versions", "versions"};
         try (Launcher.Background serve = digitlab.serve(serveArgs)) {
-            String url = serve.url();
-            Load load = new Load(http, url + "/api/predict");
+            ServerUnderTest server = serve.server();
+            Load load = new Load(server);
             try {
                 for (String row : rows.subList(1, rows.size())) {
                     int comma = row.indexOf(',');
-                    post(http, url + "/api/feedback", "{\"label\": " + row.substring(0, comma) + ", \"pixels\": ["
-                            + row.substring(comma + 1) + "]}", 200);
+                    server.postJson("/api/feedback", "{\"label\": " + row.substring(0, comma) + ", \"pixels\": ["
+                            + row.substring(comma + 1) + "]}").expect(200);
                 }
-                JsonNode model = waitFor(http, url, m -> m.path("versions").size() == 2, serve);
+                JsonNode model = waitFor(server, m -> m.path("versions").size() == 2, serve);
                 assertThat(model.path("version").asText()).as(model.toString()).isEqualTo("v2");
                 servesTheLiveVersion(model);
                 JsonNode v2 = model.path("versions").get(1);
@@ -70,18 +66,17 @@ public class ServeLearnIT {
                 waitUntil(() -> load.ok.get() > beforeSwitch + 100);
 
                 // back to v1 in one request, under load; refused from a foreign page and for what does not exist
-                JsonNode back = JSON.readTree(post(http, url + "/api/models/live", "{\"version\": \"v1\"}", 200));
+                JsonNode back = server.postJson("/api/models/live", "{\"version\": \"v1\"}").expect(200).json();
                 assertThat(back.get(0).path("version").asText()).isEqualTo("v1");
                 servesTheLiveVersion(back.get(0));
                 long afterSwitch = load.ok.get();
                 waitUntil(() -> load.ok.get() > afterSwitch + 100);
-                HttpResponse<String> foreign = http.send(HttpRequest.newBuilder(URI.create(url + "/api/models/live"))
-                        .header("Content-Type", "application/json").header("Origin", "http://evil.example")
-                        .POST(HttpRequest.BodyPublishers.ofString("{\"version\": \"v2\"}")).build(), HttpResponse.BodyHandlers.ofString());
-                assertThat(foreign.statusCode()).isEqualTo(403);
-                post(http, url + "/api/models/live", "{\"version\": \"v9\"}", 400);
-                assertThat(get(http, url).path("version").asText()).isEqualTo("v1");
-                servesTheLiveVersion(JSON.readTree(post(http, url + "/api/models/live", "{\"version\": \"v2\"}", 200)).get(0));
+                ServerUnderTest.Answer foreign = server.postJson("/api/models/live", "{\"version\": \"v2\"}",
+                        "Origin", "http://evil.example");
+                assertThat(foreign.status()).isEqualTo(403);
+                server.postJson("/api/models/live", "{\"version\": \"v9\"}").expect(400);
+                assertThat(model(server).path("version").asText()).isEqualTo("v1");
+                servesTheLiveVersion(server.postJson("/api/models/live", "{\"version\": \"v2\"}").expect(200).json().get(0));
             } finally {
                 load.stop();
             }
@@ -91,7 +86,7 @@ public class ServeLearnIT {
         }
         // the versions and the live choice are found again after a restart
         try (Launcher.Background again = digitlab.serve(serveArgs)) {
-            JsonNode model = get(http, again.url());
+            JsonNode model = model(again.server());
             assertThat(model.path("version").asText()).isEqualTo("v2");
             assertThat(model.path("versions").size()).isEqualTo(2);
             assertThat(model.path("testAccuracy").asDouble()).isEqualTo(model.path("versions").get(1).path("testAccuracy").asDouble());
@@ -128,23 +123,22 @@ public class ServeLearnIT {
         private final AtomicBoolean stop = new AtomicBoolean();
         private final List<Thread> threads = new ArrayList<>();
 
-        Load(HttpClient http, String url) {
+        Load(ServerUnderTest server) {
             Digits test = TestData.mnist().test();
             for (int c = 0; c < CLIENTS; c++) {
                 StringJoiner pixels = new StringJoiner(",", "{\"pixels\": [", "]}");
                 for (byte b : test.image(c)) {
                     pixels.add(String.valueOf(b & 0xff));
                 }
-                HttpRequest request = HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(pixels.toString())).build();
+                String request = pixels.toString();
                 Thread t = new Thread(() -> {
                     while (!stop.get()) {
                         try {
-                            HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
-                            if (r.statusCode() == 200) {
+                            ServerUnderTest.Answer r = server.postJson("/api/predict", request);
+                            if (r.status() == 200) {
                                 ok.incrementAndGet();
                             } else {
-                                failures.add(r.statusCode() + " " + r.body());
+                                failures.add(r.status() + " " + r.body());
                             }
                         } catch (Exception e) {
                             failures.add(e.toString());
@@ -164,25 +158,18 @@ public class ServeLearnIT {
         }
     }
 
-    private static JsonNode get(HttpClient http, String url) throws Exception {
-        return JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(url + "/api/models")).GET().build(),
-                HttpResponse.BodyHandlers.ofString()).body()).get(0);
+    /** The served model, as /api/models lists it. */
+    private static JsonNode model(ServerUnderTest server) {
+        return server.get("/api/models").json().get(0);
     }
 
-    private static String post(HttpClient http, String url, String json, int status) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).as(url + ": " + r.body()).isEqualTo(status);
-        return r.body();
-    }
-
-    private static JsonNode waitFor(HttpClient http, String url, java.util.function.Predicate<JsonNode> done,
+    private static JsonNode waitFor(ServerUnderTest server, java.util.function.Predicate<JsonNode> done,
                                     Launcher.Background serve) throws Exception {
         long deadline = System.currentTimeMillis() + 300_000;
-        JsonNode m = get(http, url);
+        JsonNode m = model(server);
         while (!done.test(m) && System.currentTimeMillis() < deadline) {
             Thread.sleep(500);
-            m = get(http, url);
+            m = model(server);
         }
         assertThat(done.test(m)).as("the learn did not end in 5 minutes: " + m + "\n" + serve.err()).isTrue();
         return m;

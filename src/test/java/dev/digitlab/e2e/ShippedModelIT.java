@@ -2,6 +2,7 @@ package dev.digitlab.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.digitlab.Slow;
 import dev.digitlab.TestData;
 import dev.digitlab.data.Digits;
 import java.nio.file.Files;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /** predict, explain and kaggle with the model that ships (models/best), on MNIST test images a user's files hold. */
+@Slow // ./digitlab as child processes
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ShippedModelIT {
     @TempDir

@@ -6,13 +6,10 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.ServerUnderTest;
+import dev.digitlab.Slow;
 import dev.digitlab.TestData;
 import dev.digitlab.data.Digits;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,10 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
  * One short training run as the README's main job makes it (fewer images, one epoch), then what the README says to do
  * with it: evaluate, report, export, serve. Each figure is checked against another command's.
  */
+@Slow // ./digitlab as child processes
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TrainedModelIT {
-    static final ObjectMapper JSON = new ObjectMapper();
-
     @TempDir
     static Path work;
 
@@ -118,16 +114,15 @@ class TrainedModelIT {
     void serveAnswersWhatPredictAnswers() throws Exception {
         Path picture = UserFiles.png(test, 0, work.resolve("seven.png"));
         String predicted = digitlab.run("predict", "--model", "runs/tiny", "seven.png").ok().find("seven\\.png:  (\\d) ");
-        HttpClient http = HttpClient.newHttpClient();
         try (Launcher.Background serve = digitlab.serve("serve", "--model", "runs/tiny", "--model",
                 digitlab.shipped("best"), "--port", "0", "--runs", "runs",
                 "--feedback", "feedback.csv")) {
-            JsonNode health = get(http, serve.url() + "/healthz");
+            ServerUnderTest server = serve.server();
+            JsonNode health = server.get("/healthz").expect(200).json();
             assertThat(health.get("status").asText()).isEqualTo("ok");
             assertThat(health.get("models").asInt()).isEqualTo(2);
 
-            JsonNode png = JSON.readTree(send(http, HttpRequest.newBuilder(URI.create(serve.url() + "/api/predict?model=tiny"))
-                    .header("Content-Type", "image/png").POST(HttpRequest.BodyPublishers.ofFile(picture)).build()));
+            JsonNode png = server.post("/api/predict?model=tiny", "image/png", Files.readAllBytes(picture)).expect(200).json();
             assertThat(png.get("model").asText()).isEqualTo("tiny");
             assertThat(png.get("label").asText()).isEqualTo(predicted);
 
@@ -136,31 +131,19 @@ class TrainedModelIT {
                 for (byte b : test.image(i)) {
                     pixels.add(String.valueOf(b & 0xff));
                 }
-                JsonNode json = JSON.readTree(send(http, HttpRequest.newBuilder(URI.create(serve.url() + "/api/predict"))
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString("{\"model\": \"best\", \"pixels\": " + pixels + "}")).build()));
+                JsonNode json = server.postJson("/api/predict", "{\"model\": \"best\", \"pixels\": " + pixels + "}").expect(200).json();
                 assertThat(json.get("label").asInt()).as("test image %d", i).isEqualTo(test.label(i));
                 assertThat(json.get("probabilities")).hasSize(10);
             }
 
-            JsonNode runs = get(http, serve.url() + "/api/runs");
+            JsonNode runs = server.get("/api/runs").expect(200).json();
             assertThat(runs).hasSize(1);
             assertThat(runs.get(0).get("id").asText()).isEqualTo("tiny");
             assertThat(runs.get(0).get("status").asText()).isEqualTo("finished");
             assertThat(runs.get(0).get("epochs").asInt()).isEqualTo(1);
-            assertThat(get(http, serve.url() + "/openapi.json").get("paths").has("/api/runs")).isTrue();
+            assertThat(server.get("/openapi.json").expect(200).json().get("paths").has("/api/runs")).isTrue();
             serve.stopAndCheck();
         }
-    }
-
-    static JsonNode get(HttpClient http, String url) throws Exception {
-        return JSON.readTree(send(http, HttpRequest.newBuilder(URI.create(url)).GET().build()));
-    }
-
-    static String send(HttpClient http, HttpRequest request) throws Exception {
-        HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).as(request.uri() + ": " + r.body()).isEqualTo(200);
-        return r.body();
     }
 
     static int argmax(float[] p) {

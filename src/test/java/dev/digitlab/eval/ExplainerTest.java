@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.digitlab.Slow;
 import dev.digitlab.TestData;
 import dev.digitlab.api.Classifier;
 import dev.digitlab.data.Digits;
@@ -117,10 +118,13 @@ class ExplainerTest {
             Net net = c.models().get(0).net();
             byte[] px = TEST.image(3);
             int target = c.classify(px).label();
-            Explainer.GradCam cam = new Explainer(c).gradCam(px, target);
+            float[] x = Explainer.input(px, c.models().get(0).sidecar().norm(), 2, 32);
+            Explainer.GradCam cam = Explainer.gradCam(net, Explainer.camLayer(net), m, x, 32, 2, target);
             assertThat(cam.layer()).isEqualTo(6); // after S4, before C5
             assertThat(new int[] {cam.channels(), cam.height(), cam.width()}).containsExactly(16, 5, 5);
-            float[] x = Explainer.input(px, c.models().get(0).sidecar().norm(), 2, 32);
+            // these pieces are the ones behind the map an explanation gives
+            assertThat(new Explainer(c).explain(px, EnumSet.of(Explainer.Method.GRADCAM)).maps().get(Explainer.Method.GRADCAM))
+                    .containsExactly(Explainer.normalised(cam.map()));
             float[] g = net.gradientAt(m.create(x, new Shape(1, 1, 32, 32)), cam.layer(), s -> Explainer.logit(s, target))
                     .gradient().toFloatArray();
             int hw = cam.height() * cam.width();
@@ -145,7 +149,9 @@ class ExplainerTest {
             Normalization norm = model.sidecar().norm();
             byte[] px = TEST.image(5);
             int target = c.classify(px).label();
-            Explainer.Occlusion o = new Explainer(c).occlusion(px, target);
+            Explainer.Occlusion o = Explainer.occlusion(model.net(), m, px, norm, 32, 2, target);
+            assertThat(new Explainer(c).explain(px, EnumSet.of(Explainer.Method.OCCLUSION)).maps().get(Explainer.Method.OCCLUSION))
+                    .containsExactly(Explainer.normalised(o.map()));
             assertThat(Explainer.OCCLUSION_PATCH).isEqualTo(4);
             assertThat(Explainer.OCCLUSION_STRIDE).isEqualTo(2);
             assertThat(o.positions()).isEqualTo(13);
@@ -174,6 +180,7 @@ class ExplainerTest {
      * not (docs/EXPLAIN.md has the rates); what holds for them is that on average they still beat random deletion.
      */
     @Test
+    @Slow // 500 images, each explained five ways
     void mapsPointAtWhatThePredictionRestsOn() {
         Map<Explainer.Method, Deletion> rates = Deletion.measure(LENET, TEST, 500, 0.10, 10, 1);
         for (var e : rates.entrySet()) {

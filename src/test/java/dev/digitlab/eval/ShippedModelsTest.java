@@ -3,6 +3,7 @@ package dev.digitlab.eval;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.digitlab.Slow;
 import dev.digitlab.TestData;
 import dev.digitlab.api.Classifier;
 import dev.digitlab.data.Digits;
@@ -10,6 +11,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /** The models that ship do on the MNIST test set exactly what their sidecars say. */
+@Slow // the shipped models on all 10,000 test images
 class ShippedModelsTest {
     @Test
     void shippedModelsScoreWhatTheirSidecarsClaim() {

@@ -10,6 +10,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import dev.digitlab.DigitlabException;
+import dev.digitlab.Slow;
 import dev.digitlab.TestData;
 import dev.digitlab.data.Dataset;
 import dev.digitlab.data.Digits;
@@ -39,6 +40,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * on the 10,000 test images: logits within 1e-4 of digitlab's and the same prediction for every image, so the same
  * accuracy.
  */
+@Slow // ONNX Runtime against digitlab on every architecture: a minute
 class ExportTest {
     @TempDir
     Path dir;

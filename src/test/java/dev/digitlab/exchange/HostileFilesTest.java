@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.digitlab.Child;
+import dev.digitlab.Slow;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * one standard-error line, {@code digitlab: error: FILE: ...}. The wall time of each is printed (the figures in
  * docs/RELIABILITY.md); the only limit asserted is a hang guard.
  */
+@Slow // each attack in a JVM of its own
 class HostileFilesTest {
     static final Path FIXTURES = ImportTest.FIXTURES;
     /** Where script-writes-file.pt's forward maps its file (interop/torchscript_fixtures.py). */

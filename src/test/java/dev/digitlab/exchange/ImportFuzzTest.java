@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.digitlab.DigitlabException;
 import dev.digitlab.FuzzTest;
+import dev.digitlab.Slow;
 import dev.digitlab.data.Dataset;
 import dev.digitlab.model.Models;
 import java.io.ByteArrayOutputStream;
@@ -48,6 +49,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the whole import; TorchScript files through the whole import, which checks the code, loads the module in libtorch
  * and runs it on blank images.
  */
+@Slow // a fuzzer: thousands of mutated PyTorch files
 class ImportFuzzTest {
     static final long SEED = 20261204;
     static final Path FIXTURES = Path.of("src/test/resources/interop");

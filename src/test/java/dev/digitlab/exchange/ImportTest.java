@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.digitlab.DigitlabException;
+import dev.digitlab.Slow;
 import dev.digitlab.TestData;
 import dev.digitlab.data.Dataset;
 import dev.digitlab.data.Digits;
@@ -38,6 +39,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * within 1e-4 of PyTorch's. And files that are not what they claim are refused in one line, before anything is
  * allocated or executed.
  */
+@Slow // every format's model on all 10,000 test images
 class ImportTest {
     static final Path FIXTURES = Path.of("src/test/resources/interop");
     private static final ObjectMapper JSON = new ObjectMapper();

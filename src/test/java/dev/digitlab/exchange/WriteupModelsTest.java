@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.Slow;
 import dev.digitlab.data.Dataset;
 import dev.digitlab.model.Inference;
 import java.io.IOException;
@@ -30,6 +31,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * a TorchScript module gets batches as PyTorch would hand them, so neither may matter. A whole module
  * ({@code torch.save(model)}) is read as data: its classes are names, and calling one is refused.
  */
+@Slow // every write-up's model imported and run on all 10,000 test images: minutes
 class WriteupModelsTest {
     static final Path FIXTURES = Path.of("src/test/resources/writeups");
     private static final ObjectMapper JSON = new ObjectMapper();

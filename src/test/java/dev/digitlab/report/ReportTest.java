@@ -2,6 +2,7 @@ package dev.digitlab.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.digitlab.Slow;
 import dev.digitlab.TestData;
 import dev.digitlab.eval.ModelStudy;
 import java.awt.image.BufferedImage;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The report of the shipped LeNet-5: every picture real, the page whole, t-SNE separating what training taught. */
+@Slow // a whole report of the shipped model, t-SNE included
 class ReportTest {
     @TempDir
     static Path out;

@@ -3,6 +3,8 @@ package dev.digitlab.serve;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.digitlab.Chromium;
+import dev.digitlab.ServerUnderTest;
+import dev.digitlab.Slow;
 import dev.digitlab.TestData;
 import dev.digitlab.data.Digits;
 import java.awt.image.BufferedImage;
@@ -31,12 +33,13 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * draws stroke by stroke with the mouse, watches the guess and the bars, clears, uploads, sends feedback.
  * Screenshots go to target/screenshots/.
  */
+@Slow // a browser
 class DrawingPageBrowserTest {
     @TempDir
     static Path tmp;
 
     static PageUnderTest page;
-    static Server server;
+    static ServerUnderTest server;
     static ChromeDriver browser;
     static WebDriverWait wait;
 
@@ -99,7 +102,7 @@ class DrawingPageBrowserTest {
 
     @Test
     void drawClearUploadAndSendFeedback() throws Exception {
-        browser.get("http://127.0.0.1:" + server.port() + "/");
+        browser.get(page.url());
         wait.until(d -> d.findElements(By.cssSelector("#bars .bar")).size() == 10);
         assertThat(guess()).isEqualTo("?");
 
@@ -159,7 +162,7 @@ class DrawingPageBrowserTest {
      */
     @Test
     void theWhyOverlayLightsUpTheStrokeAndFeatureMapsShowEveryLayer() throws Exception {
-        browser.get("http://127.0.0.1:" + server.port() + "/");
+        browser.get(page.url());
         wait.until(d -> d.findElements(By.cssSelector("#bars .bar")).size() == 10);
         stroke(new int[][] {{70, 60}, {200, 55}});
         stroke(new int[][] {{200, 55}, {150, 150}, {120, 240}});

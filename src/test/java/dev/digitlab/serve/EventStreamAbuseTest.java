@@ -2,6 +2,8 @@ package dev.digitlab.serve;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.digitlab.ServerUnderTest;
+import dev.digitlab.ServerUnderTest.Answer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
@@ -26,7 +28,7 @@ class EventStreamAbuseTest {
     @TempDir
     static Path tmp;
     static Path runs;
-    static Server server;
+    static ServerUnderTest server;
     static int port;
 
     @BeforeAll
@@ -41,8 +43,8 @@ class EventStreamAbuseTest {
         Files.createDirectories(runs.resolve("linked"));
         Files.createSymbolicLink(runs.resolve("linked/events.jsonl"), outside.resolve("events.jsonl"));
         Files.createSymbolicLink(runs.resolve("escape"), outside);
-        server = new Server(new ModelPool(List.of(Path.of("models", "lenet5")), 1), tmp.resolve("f.csv"), runs,
-                Limits.DEFAULT.withMaxEventStreams(MAX)).start("127.0.0.1", 0);
+        server = ServerUnderTest.start(new Server(new ModelPool(List.of(Path.of("models", "lenet5")), 1), tmp.resolve("f.csv"),
+                runs, Limits.DEFAULT.withMaxEventStreams(MAX)));
         port = server.port();
     }
 
@@ -80,10 +82,10 @@ class EventStreamAbuseTest {
                 assertThat(statusLine(s)).isEqualTo("HTTP/1.1 200 OK");
             }
             assertThat(Thread.activeCount() - threadsBefore).as("no thread per stream").isLessThan(MAX);
-            RawHttp.Answer refused = RawHttp.get(port, "/api/runs/events?run=quiet", "127.0.0.1:" + port, "Accept", "text/event-stream");
+            Answer refused = server.get("/api/runs/events?run=quiet", "Accept", "text/event-stream");
             assertThat(refused.status()).isEqualTo(503);
             assertThat(refused.error()).contains(MAX + " event streams are open");
-            assertThat(refused.headers()).contains("Retry-After");
+            assertThat(refused.header("Retry-After")).isPresent();
         } finally {
             for (Socket s : open) {
                 s.close();
@@ -115,8 +117,8 @@ class EventStreamAbuseTest {
     void stoppingTheServerSendsTheLastLinesThenEndsItsStreams() throws Exception {
         Path events = Files.createDirectories(runs.resolve("closing")).resolve("events.jsonl");
         Files.writeString(events, "{\"type\":\"start\"}\n");
-        Server other = new Server(new ModelPool(List.of(Path.of("models", "lenet5")), 1), tmp.resolve("g.csv"), runs)
-                .start("127.0.0.1", 0);
+        ServerUnderTest other = ServerUnderTest.start(new Server(new ModelPool(List.of(Path.of("models", "lenet5")), 1),
+                tmp.resolve("g.csv"), runs));
         try (Socket s = stream(other.port(), "closing")) {
             assertThat(statusLine(s)).isEqualTo("HTTP/1.1 200 OK");
             String line = "";
@@ -136,20 +138,20 @@ class EventStreamAbuseTest {
 
     @Test
     void badRunIdsAre400sAndLinksOutOfTheFolderAreNotFollowed() throws Exception {
-        try (Dashboard dashboard = new Dashboard(runs)) {
-            for (int p : List.of(port, dashboard.start("127.0.0.1", 0))) {
+        try (ServerUnderTest dashboard = ServerUnderTest.start(new Dashboard(runs))) {
+            for (int p : List.of(port, dashboard.port())) {
                 String host = "127.0.0.1:" + p;
                 for (String bad : List.of("r1%00", "%00", "quiet%0d%0aX:%20y", "../outside/secret", "quiet/../../outside/secret", "")) {
-                    RawHttp.Answer a = RawHttp.get(p, "/api/runs/events?run=" + bad, host);
+                    Answer a = RawHttp.get(p, "/api/runs/events?run=" + bad, host);
                     assertThat(a.status()).as(bad).isEqualTo(400);
                     assertThat(a.error()).as(bad).startsWith("'run'");
                 }
                 for (String linked : List.of("linked", "escape", "escape/secret", "nope")) {
-                    RawHttp.Answer a = RawHttp.get(p, "/api/runs/events?run=" + linked, host);
+                    Answer a = RawHttp.get(p, "/api/runs/events?run=" + linked, host);
                     assertThat(a.status()).as(linked).isEqualTo(404);
                     assertThat(a.body()).as(linked).doesNotContain("s3cr3t");
                 }
-                RawHttp.Answer list = RawHttp.get(p, "/api/runs", host);
+                Answer list = RawHttp.get(p, "/api/runs", host);
                 assertThat(list.status()).isEqualTo(200);
                 assertThat(list.json().findValuesAsText("id")).containsExactly("done", "quiet");
             }

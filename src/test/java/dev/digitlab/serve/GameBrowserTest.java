@@ -3,13 +3,10 @@ package dev.digitlab.serve;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.digitlab.Chromium;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.ServerUnderTest;
+import dev.digitlab.Slow;
 import dev.digitlab.TestData;
 import dev.digitlab.data.Digits;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,11 +32,12 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * asked for, stroke by stroke along its rows of ink, with the mouse, a pen and a finger in turn. The consent switch
  * starts off and is turned on halfway: only the later rounds reach the feedback file, each with the digit asked for.
  */
+@Slow // a browser
 class GameBrowserTest {
     @TempDir
     static Path tmp;
     static PageUnderTest page;
-    static Server server;
+    static ServerUnderTest server;
     static ChromeDriver browser;
     static WebDriverWait wait;
 
@@ -61,7 +59,7 @@ class GameBrowserTest {
     @Test
     void aWholeGameWithMousePenAndTouch() throws Exception {
         JavascriptExecutor js = browser;
-        browser.get("http://127.0.0.1:" + server.port() + "/");
+        browser.get(page.url());
         wait.until(d -> d.findElements(By.cssSelector("#bars .bar")).size() == 10);
         assertThat(browser.findElement(By.id("game")).isDisplayed()).isFalse();
         browser.findElement(By.id("play")).click();
@@ -101,14 +99,11 @@ class GameBrowserTest {
         assertThat(browser.findElement(By.id("end-score")).getText()).isEqualTo(read + " / 10");
         assertThat(read).as("MNIST digits drawn stroke by stroke are mostly read: " + rounds).isGreaterThanOrEqualTo(7);
         // each round's verdict is the model's answer to the drawing the round kept, as the API gives it
-        HttpClient http = HttpClient.newHttpClient();
         for (Map<String, Object> r : rounds) {
-            String answer = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/api/predict"))
-                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
-                            "{\"preprocess\": false, \"pixels\": " + r.get("seen") + "}")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
-            int label = new ObjectMapper().readTree(answer).path("label").asInt(-1);
-            assertThat(((Number) r.get("label")).intValue()).as(answer).isEqualTo(label);
+            ServerUnderTest.Answer answer = server.postJson("/api/predict",
+                    "{\"preprocess\": false, \"pixels\": " + r.get("seen") + "}");
+            int label = answer.json().path("label").asInt(-1);
+            assertThat(((Number) r.get("label")).intValue()).as(answer.body()).isEqualTo(label);
             assertThat(r.get("read")).isEqualTo(label == ((Number) r.get("digit")).intValue());
         }
         // the overlays are drawn, not blank

@@ -2,12 +2,9 @@ package dev.digitlab.serve;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.digitlab.ServerUnderTest;
 import dev.digitlab.TestData;
 import dev.digitlab.train.LearnConfig;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.StringJoiner;
@@ -29,19 +26,17 @@ class LearnerTest {
         ModelVersions versions = ModelVersions.open(dir.resolve("versions"), Path.of("models", "lenet5"));
         List<String> log = new CopyOnWriteArrayList<>();
         AtomicInteger dataLoads = new AtomicInteger();
-        HttpClient http = HttpClient.newHttpClient();
-        try (Server server = new Server(new ModelPool("lenet5", versions.livePath(), 1), dir.resolve("feedback.csv"))
-                .learning("lenet5", versions, () -> {
+        try (ServerUnderTest server = ServerUnderTest.start(new Server(new ModelPool("lenet5", versions.livePath(), 1),
+                dir.resolve("feedback.csv")).learning("lenet5", versions, () -> {
                     dataLoads.incrementAndGet();
                     return TestData.mnist();
-                }, 10, LearnConfig.DEFAULT, log::add).start("127.0.0.1", 0)) {
-            String url = "http://127.0.0.1:" + server.port() + "/api/feedback";
-            send(http, url, 10, 0); // ten copies of one drawing: one usable row
+                }, 10, LearnConfig.DEFAULT, log::add))) {
+            send(server, 10, 0); // ten copies of one drawing: one usable row
             waitForLines(log, 1);
-            send(http, url, 9, 1); // nine more copies of another: not yet ten rows since the failed try
+            send(server, 9, 1); // nine more copies of another: not yet ten rows since the failed try
             Thread.sleep(1500);
             assertThat(failures(log)).hasSize(1);
-            send(http, url, 1, 1); // the tenth: a second try, which fails the same way
+            send(server, 1, 1); // the tenth: a second try, which fails the same way
             waitForLines(log, 2);
             assertThat(failures(log)).hasSize(2).allSatisfy(l -> assertThat(l).contains("learn needs 10 or more"));
             assertThat(dataLoads).as("the feedback is refused before MNIST is read").hasValue(0);
@@ -63,7 +58,7 @@ class LearnerTest {
     }
 
     /** {@code copies} posts of MNIST test image {@code image}, labelled as it is. */
-    private static void send(HttpClient http, String url, int copies, int image) throws Exception {
+    private static void send(ServerUnderTest server, int copies, int image) {
         var test = TestData.mnist().test();
         StringJoiner pixels = new StringJoiner(",", "[", "]");
         for (byte b : test.image(image)) {
@@ -71,9 +66,7 @@ class LearnerTest {
         }
         String body = "{\"label\": " + test.label(image) + ", \"pixels\": " + pixels + "}";
         for (int i = 0; i < copies; i++) {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            server.postJson("/api/feedback", body).expect(200);
         }
     }
 }

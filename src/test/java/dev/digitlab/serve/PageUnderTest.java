@@ -1,6 +1,7 @@
 package dev.digitlab.serve;
 
 import dev.digitlab.Chromium;
+import dev.digitlab.ServerUnderTest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -8,11 +9,11 @@ import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /** The drawing page served on the shipped lenet5, feedback into {@code tmp}, and a headless Chromium to look at it. */
-record PageUnderTest(Server server, ChromeDriver browser, WebDriverWait waiter) implements AutoCloseable {
+record PageUnderTest(ServerUnderTest server, ChromeDriver browser, WebDriverWait waiter) implements AutoCloseable {
 
     static PageUnderTest open(Path tmp, Duration patience) throws Exception {
-        Server server = new Server(new ModelPool(List.of(Path.of("models", "lenet5")), 2), tmp.resolve("feedback.csv"))
-                .start("127.0.0.1", 0);
+        ServerUnderTest server = ServerUnderTest.start(new Server(new ModelPool(List.of(Path.of("models", "lenet5")), 2),
+                tmp.resolve("feedback.csv")));
         try {
             ChromeDriver browser = Chromium.start(tmp.resolve("chromium-profile"));
             return new PageUnderTest(server, browser, new WebDriverWait(browser, patience));
@@ -23,7 +24,7 @@ record PageUnderTest(Server server, ChromeDriver browser, WebDriverWait waiter) 
     }
 
     String url() {
-        return "http://127.0.0.1:" + server.port() + "/";
+        return server.url() + "/";
     }
 
     @Override

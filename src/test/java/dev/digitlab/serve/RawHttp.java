@@ -1,31 +1,21 @@
 package dev.digitlab.serve;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.ServerUnderTest.Answer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * HTTP/1.1 over a plain socket, for the requests java.net.http will not send (a forged Host, a NUL in a URL, a body
- * that trickles in). Every answer is read to the end of the connection.
+ * that trickles in). Every answer is read to the end of the connection, into the same {@link Answer} as the harness's
+ * own calls give.
  */
 final class RawHttp {
-    static final ObjectMapper JSON = new ObjectMapper();
-
-    /** A whole answer: the status code, the headers' text and the body. */
-    record Answer(int status, String headers, String body) {
-        JsonNode json() throws IOException {
-            return JSON.readTree(body);
-        }
-
-        String error() throws IOException {
-            JsonNode e = json().get("error");
-            return e == null ? null : e.asText();
-        }
-    }
-
     private RawHttp() {}
 
     static Answer get(int port, String target, String host, String... headers) throws IOException {
@@ -62,9 +52,15 @@ final class RawHttp {
         if (!text.startsWith("HTTP/1.1 ") || end < 0) {
             throw new AssertionError("not an HTTP answer: '" + text + "'");
         }
-        String headers = text.substring(0, end);
+        Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        for (String line : text.substring(0, end).split("\r\n")) {
+            int colon = line.indexOf(':');
+            if (colon > 0) {
+                headers.computeIfAbsent(line.substring(0, colon).strip(), k -> new ArrayList<>()).add(line.substring(colon + 1).strip());
+            }
+        }
         String body = text.substring(end + 4);
-        if (headers.toLowerCase().contains("transfer-encoding: chunked")) {
+        if (headers.getOrDefault("Transfer-Encoding", List.of()).contains("chunked")) {
             StringBuilder b = new StringBuilder();
             int at = 0;
             for (int nl; (nl = body.indexOf("\r\n", at)) > 0; ) {

@@ -2,6 +2,8 @@ package dev.digitlab.serve;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.digitlab.ServerUnderTest;
+import dev.digitlab.ServerUnderTest.Answer;
 import io.javalin.Javalin;
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -31,12 +33,12 @@ import org.junit.jupiter.api.io.TempDir;
 class ResourceAbuseTest {
     @TempDir
     static Path tmp;
-    static Server server;
+    static ServerUnderTest server;
     static int port;
 
     @BeforeAll
     static void start() {
-        server = new Server(new ModelPool(List.of(Path.of("models", "lenet5")), 1), tmp.resolve("f.csv")).start("127.0.0.1", 0);
+        server = ServerUnderTest.start(new Server(new ModelPool(List.of(Path.of("models", "lenet5")), 1), tmp.resolve("f.csv")));
         port = server.port();
     }
 
@@ -63,16 +65,8 @@ class ResourceAbuseTest {
         return img;
     }
 
-    static RawHttp.Answer postPng(byte[] body) throws Exception {
-        try (Socket s = new Socket("127.0.0.1", port)) {
-            s.setSoTimeout(60_000);
-            OutputStream out = s.getOutputStream();
-            out.write(("POST /api/predict HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nConnection: close\r\nContent-Type: image/png\r\n"
-                    + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.write(body);
-            out.flush();
-            return RawHttp.parse(new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
-        }
+    static Answer postPng(byte[] body) {
+        return server.post("/api/predict", "image/png", body);
     }
 
     @Test
@@ -103,21 +97,21 @@ class ResourceAbuseTest {
         }
         assertThat(sent).as("the server gave up before the body was complete").isLessThan(length);
         assertThat(answer).startsWith("HTTP/1.1 408").contains("{\"error\":\"Request content data rate");
-        assertThat(RawHttp.get(port, "/healthz", "127.0.0.1:" + port).status()).isEqualTo(200);
+        assertThat(server.get("/healthz").status()).isEqualTo(200);
     }
 
     @Test
     void aSmallPngClaimingAHugePictureIsRefusedFromItsHeader() throws Exception {
         byte[] bomb = png(new BufferedImage(6300, 6300, BufferedImage.TYPE_BYTE_BINARY));
         assertThat(bomb.length).as("a few KB on the wire").isLessThan(20_000);
-        RawHttp.Answer a = postPng(bomb);
+        Answer a = postPng(bomb);
         assertThat(a.status()).isEqualTo(400);
         assertThat(a.error()).isEqualTo("the request body: image of 6300x6300 pixels is too large (at most 4096x4096)");
     }
 
     @Test
     void aLargeAllowedPictureIsReadSubsampledAndStillRecognised() throws Exception {
-        RawHttp.Answer a = postPng(png(one(4000, BufferedImage.TYPE_BYTE_BINARY)));
+        Answer a = postPng(png(one(4000, BufferedImage.TYPE_BYTE_BINARY)));
         assertThat(a.status()).as(a.body()).isEqualTo(200);
         assertThat(a.json().get("label").asInt()).isEqualTo(1);
     }
@@ -127,13 +121,13 @@ class ResourceAbuseTest {
         byte[] big = png(one(4000, BufferedImage.TYPE_BYTE_BINARY));
         ExecutorService pool = Executors.newFixedThreadPool(24);
         try {
-            List<Future<RawHttp.Answer>> answers = new ArrayList<>();
+            List<Future<Answer>> answers = new ArrayList<>();
             for (int i = 0; i < 24; i++) {
                 answers.add(pool.submit(() -> postPng(big)));
             }
             int ok = 0;
-            for (Future<RawHttp.Answer> f : answers) {
-                RawHttp.Answer a = f.get();
+            for (Future<Answer> f : answers) {
+                Answer a = f.get();
                 assertThat(a.status()).as(a.body()).isIn(200, 503);
                 if (a.status() == 503) {
                     assertThat(a.error()).isEqualTo("busy decoding other images; try again in a moment");
@@ -164,8 +158,8 @@ class ResourceAbuseTest {
             app.start("127.0.0.1", 0);
             origin.listening("127.0.0.1", app.port());
             System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-            RawHttp.Answer oom = RawHttp.get(app.port(), "/oom", "127.0.0.1:" + app.port());
-            RawHttp.Answer deep = RawHttp.get(app.port(), "/deep", "127.0.0.1:" + app.port());
+            Answer oom = RawHttp.get(app.port(), "/oom", "127.0.0.1:" + app.port());
+            Answer deep = RawHttp.get(app.port(), "/deep", "127.0.0.1:" + app.port());
             assertThat(oom.status()).isEqualTo(503);
             assertThat(oom.error()).isEqualTo("out of memory; try again later");
             assertThat(deep.status()).isEqualTo(500);

@@ -2,6 +2,8 @@ package dev.digitlab.serve;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.digitlab.ServerUnderTest;
+import dev.digitlab.ServerUnderTest.Answer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SameOriginTest {
     @TempDir
     static Path tmp;
-    static Server server;
+    static ServerUnderTest server;
     static int port;
     static String self;
     static final String PIXELS = "[" + "0,".repeat(783) + "255]";
@@ -28,8 +30,8 @@ class SameOriginTest {
         Files.createDirectories(tmp.resolve("runs/r1"));
         Files.writeString(tmp.resolve("runs/r1/events.jsonl"), "{\"type\":\"start\"}\n");
         Limits limits = Limits.DEFAULT.withAllowedHosts(List.of("Digits.Example")).withFeedbackMaxRows(3);
-        server = new Server(new ModelPool(List.of(Path.of("models", "lenet5")), 1), tmp.resolve("data/feedback.csv"),
-                tmp.resolve("runs"), limits).start("127.0.0.1", 0);
+        server = ServerUnderTest.start(new Server(new ModelPool(List.of(Path.of("models", "lenet5")), 1),
+                tmp.resolve("data/feedback.csv"), tmp.resolve("runs"), limits));
         port = server.port();
         self = "127.0.0.1:" + port;
     }
@@ -48,7 +50,7 @@ class SameOriginTest {
         for (String path : List.of("/api/runs", "/healthz", "/", "/training.html", "/api/models", "/api/runs/events?run=r1")) {
             for (String host : List.of("attacker.example", "attacker.example:" + port, "127.0.0.1.attacker.example:" + port,
                     "127.0.0.1:" + (port == 1 ? 2 : port - 1), "localhost", "")) {
-                RawHttp.Answer a = RawHttp.get(port, path, host);
+                Answer a = RawHttp.get(port, path, host);
                 assertThat(a.status()).as(path + " with Host " + host).isIn(400, 421);
                 assertThat(a.body()).as(path + " with Host " + host).doesNotContain("r1").doesNotContain("<html");
                 if (a.status() == 421) {
@@ -62,7 +64,7 @@ class SameOriginTest {
     void theListeningAddressLoopbackNamesAndConfiguredNamesAreServed() throws Exception {
         for (String host : List.of(self, "localhost:" + port, "LOCALHOST:" + port, "[::1]:" + port, "digits.example",
                 "digits.example:443")) {
-            RawHttp.Answer a = RawHttp.get(port, "/api/runs", host);
+            Answer a = RawHttp.get(port, "/api/runs", host);
             assertThat(a.status()).as(host).isEqualTo(200);
             assertThat(a.body()).as(host).contains("\"id\":\"r1\"");
         }
@@ -75,11 +77,11 @@ class SameOriginTest {
         assertThat(RawHttp.post(port, "/api/feedback", self, "application/x-www-form-urlencoded", "label=1").status()).isEqualTo(415);
         assertThat(RawHttp.post(port, "/api/feedback", self, "multipart/form-data; boundary=x", "--x--").status()).isEqualTo(415);
         for (String origin : List.of("http://evil.example", "null", "http://127.0.0.1:" + (port + 1), "https://" + self)) {
-            RawHttp.Answer a = RawHttp.post(port, "/api/feedback", self, "application/json", feedback(1), "Origin", origin);
+            Answer a = RawHttp.post(port, "/api/feedback", self, "application/json", feedback(1), "Origin", origin);
             assertThat(a.status()).as(origin).isEqualTo(403);
             assertThat(a.error()).as(origin).startsWith("cross-origin POST");
         }
-        RawHttp.Answer predict = RawHttp.post(port, "/api/predict", self, "application/json", "{\"pixels\": " + PIXELS + "}",
+        Answer predict = RawHttp.post(port, "/api/predict", self, "application/json", "{\"pixels\": " + PIXELS + "}",
                 "Origin", "http://evil.example");
         assertThat(predict.status()).isEqualTo(403);
         assertThat(rows()).as("nothing refused was written").isEqualTo(before);
@@ -89,7 +91,7 @@ class SameOriginTest {
     void feedbackStopsAtItsRowLimitAndNeverNamesWhereTheFileLies() throws Exception {
         int saved = 0;
         for (int i = 0; i < 5; i++) {
-            RawHttp.Answer a = RawHttp.post(port, "/api/feedback", self, "application/json", feedback(i), "Origin", "http://" + self);
+            Answer a = RawHttp.post(port, "/api/feedback", self, "application/json", feedback(i), "Origin", "http://" + self);
             assertThat(a.body()).doesNotContain(tmp.toString()).doesNotContain("/data/");
             if (a.status() == 200) {
                 saved++;

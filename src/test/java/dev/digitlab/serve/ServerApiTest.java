@@ -3,21 +3,17 @@ package dev.digitlab.serve;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.digitlab.ServerUnderTest;
+import dev.digitlab.ServerUnderTest.Answer;
 import dev.digitlab.TestData;
 import dev.digitlab.data.Dataset;
 import dev.digitlab.data.Digits;
 import dev.digitlab.data.KaggleCsv;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,37 +33,20 @@ import org.junit.jupiter.api.io.TempDir;
 /** The HTTP API over real HTTP on 127.0.0.1, serving the model that ships in models/lenet5. */
 class ServerApiTest {
     static final Path SHIPPED = Path.of("models", "lenet5");
-    static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     static Path tmp;
 
-    static Server server;
-    static String base;
-    static final HttpClient http = HttpClient.newHttpClient();
+    static ServerUnderTest server;
 
     @BeforeAll
     static void start() {
-        server = new Server(new ModelPool(List.of(SHIPPED), 2), tmp.resolve("feedback.csv")).start("127.0.0.1", 0);
-        base = "http://127.0.0.1:" + server.port();
+        server = ServerUnderTest.start(new Server(new ModelPool(List.of(SHIPPED), 2), tmp.resolve("feedback.csv")));
     }
 
     @AfterAll
     static void stop() {
         server.close();
-    }
-
-    static HttpResponse<String> post(String path, String type, byte[] body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", type)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    static HttpResponse<String> postJson(String path, String json) throws Exception {
-        return post(path, "application/json", json.getBytes(StandardCharsets.UTF_8));
-    }
-
-    static HttpResponse<String> get(String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(base + path)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     static String pixels(Digits d, int i) {
@@ -78,9 +57,9 @@ class ServerApiTest {
         return j.toString();
     }
 
-    static void assertError(HttpResponse<String> r, int status, String contains) throws IOException {
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
-        assertThat(JSON.readTree(r.body()).get("error").asText()).contains(contains);
+    static void assertError(Answer r, int status, String contains) {
+        assertThat(r.status()).as(r.body()).isEqualTo(status);
+        assertThat(r.json().get("error").asText()).contains(contains);
     }
 
     @Test
@@ -88,9 +67,9 @@ class ServerApiTest {
         Digits test = TestData.mnist().test();
         int right = 0;
         for (int i = 0; i < 20; i++) {
-            HttpResponse<String> r = postJson("/api/predict", "{\"pixels\": " + pixels(test, i) + "}");
-            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-            JsonNode j = JSON.readTree(r.body());
+            Answer r = server.postJson("/api/predict", "{\"pixels\": " + pixels(test, i) + "}");
+            assertThat(r.status()).as(r.body()).isEqualTo(200);
+            JsonNode j = r.json();
             assertThat(j.get("probabilities")).hasSize(10);
             double sum = 0;
             for (JsonNode p : j.get("probabilities")) {
@@ -116,8 +95,8 @@ class ServerApiTest {
             }
             rows.add(row.toString());
         }
-        HttpResponse<String> r = postJson("/api/predict", "{\"pixels\": " + rows + ", \"preprocess\": false}");
-        assertThat(JSON.readTree(r.body()).get("label").asInt()).isEqualTo(test.label(1));
+        Answer r = server.postJson("/api/predict", "{\"pixels\": " + rows + ", \"preprocess\": false}");
+        assertThat(r.json().get("label").asInt()).isEqualTo(test.label(1));
         BufferedImage img = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
         for (int y = 0; y < 28; y++) {
             for (int x = 0; x < 28; x++) {
@@ -126,9 +105,9 @@ class ServerApiTest {
         }
         ByteArrayOutputStream png = new ByteArrayOutputStream();
         ImageIO.write(img, "png", png);
-        HttpResponse<String> p = post("/api/predict", "image/png", png.toByteArray());
-        assertThat(p.statusCode()).as(p.body()).isEqualTo(200);
-        assertThat(JSON.readTree(p.body()).get("label").asInt()).isEqualTo(test.label(2));
+        Answer p = server.post("/api/predict", "image/png", png.toByteArray());
+        assertThat(p.status()).as(p.body()).isEqualTo(200);
+        assertThat(p.json().get("label").asInt()).isEqualTo(test.label(2));
     }
 
     @Test
@@ -138,9 +117,9 @@ class ServerApiTest {
         for (int i = 0; i < 8; i++) {
             images.add(pixels(test, i));
         }
-        HttpResponse<String> r = postJson("/api/predict/batch", "{\"images\": " + images + "}");
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-        JsonNode results = JSON.readTree(r.body()).get("results");
+        Answer r = server.postJson("/api/predict/batch", "{\"images\": " + images + "}");
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        JsonNode results = r.json().get("results");
         assertThat(results).hasSize(8);
         int right = 0;
         for (int i = 0; i < 8; i++) {
@@ -151,56 +130,56 @@ class ServerApiTest {
 
     @Test
     void modelsHealthMetricsAndOpenApi() throws Exception {
-        JsonNode models = JSON.readTree(get("/api/models").body());
+        JsonNode models = server.get("/api/models").json();
         assertThat(models).hasSize(1);
         assertThat(models.get(0).get("architecture").asText()).isEqualTo("lenet5");
         assertThat(models.get(0).get("classNames")).hasSize(10);
-        assertThat(JSON.readTree(get("/healthz").body()).get("status").asText()).isEqualTo("ok");
-        postJson("/api/predict", "{\"pixels\": [1,2,3]}");
-        String metrics = get("/metrics").body();
+        assertThat(server.get("/healthz").json().get("status").asText()).isEqualTo("ok");
+        server.postJson("/api/predict", "{\"pixels\": [1,2,3]}");
+        String metrics = server.get("/metrics").body();
         assertThat(metrics).contains("# TYPE digitlab_requests_total counter")
                 .containsPattern("digitlab_requests_total\\{route=\"/api/predict\",status=\"400\"} [1-9]")
                 .contains("digitlab_request_seconds_bucket{route=\"/api/predict\",le=\"+Inf\"}")
                 .containsPattern("digitlab_errors_total\\{route=\"/api/predict\",kind=\"client\"} [1-9]");
-        JsonNode api = JSON.readTree(get("/openapi.json").body());
+        JsonNode api = server.get("/openapi.json").json();
         assertThat(api.get("openapi").asText()).startsWith("3.");
         assertThat(api.get("paths").has("/api/predict/batch")).isTrue();
-        HttpResponse<String> page = get("/");
-        assertThat(page.statusCode()).isEqualTo(200);
+        Answer page = server.get("/");
+        assertThat(page.status()).isEqualTo(200);
         assertThat(page.body()).contains("<canvas id=\"pad\"").doesNotContain("http://").doesNotContain("https://");
-        assertThat(get("/app.js").statusCode()).isEqualTo(200);
-        assertThat(get("/style.css").statusCode()).isEqualTo(200);
+        assertThat(server.get("/app.js").status()).isEqualTo(200);
+        assertThat(server.get("/style.css").status()).isEqualTo(200);
     }
 
     @Test
     void badRequestsGetJson400s() throws Exception {
-        assertError(postJson("/api/predict", "{\"pixels\": [1,2"), 400, "malformed JSON");
-        assertError(postJson("/api/predict", "[1,2,3]"), 400, "JSON object");
-        assertError(postJson("/api/predict", "{\"pixels\": [1,2,3]}"), 400, "holds 3 values; expected 784");
-        assertError(postJson("/api/predict", "{}"), 400, "'pixels' must be an array");
+        assertError(server.postJson("/api/predict", "{\"pixels\": [1,2"), 400, "malformed JSON");
+        assertError(server.postJson("/api/predict", "[1,2,3]"), 400, "JSON object");
+        assertError(server.postJson("/api/predict", "{\"pixels\": [1,2,3]}"), 400, "holds 3 values; expected 784");
+        assertError(server.postJson("/api/predict", "{}"), 400, "'pixels' must be an array");
         String tooBright = pixels(TestData.mnist().test(), 0).replaceFirst("\\[0,", "[256,");
-        assertError(postJson("/api/predict", "{\"pixels\": " + tooBright + "}"), 400, "value 0 is 256");
+        assertError(server.postJson("/api/predict", "{\"pixels\": " + tooBright + "}"), 400, "value 0 is 256");
         String negative = pixels(TestData.mnist().test(), 0).replaceFirst("\\[0,", "[-1,");
-        assertError(postJson("/api/predict", "{\"pixels\": " + negative + "}"), 400, "value 0 is -1");
+        assertError(server.postJson("/api/predict", "{\"pixels\": " + negative + "}"), 400, "value 0 is -1");
         String text = pixels(TestData.mnist().test(), 0).replaceFirst("\\[0,", "[\"a\",");
-        assertError(postJson("/api/predict", "{\"pixels\": " + text + "}"), 400, "expected a number 0-255");
-        assertError(post("/api/predict", "image/png", "not a picture".getBytes()), 400, "not a PNG or JPEG image");
-        assertError(post("/api/predict", "image/png", new byte[0]), 400, "empty request body");
-        assertError(postJson("/api/predict", "{\"pixels\": " + pixels(TestData.mnist().test(), 0) + ", \"model\": \"x\"}"), 400, "unknown model 'x'");
-        assertError(postJson("/api/predict/batch", "{\"images\": []}"), 400, "non-empty array");
+        assertError(server.postJson("/api/predict", "{\"pixels\": " + text + "}"), 400, "expected a number 0-255");
+        assertError(server.post("/api/predict", "image/png", "not a picture".getBytes()), 400, "not a PNG or JPEG image");
+        assertError(server.post("/api/predict", "image/png", new byte[0]), 400, "empty request body");
+        assertError(server.postJson("/api/predict", "{\"pixels\": " + pixels(TestData.mnist().test(), 0) + ", \"model\": \"x\"}"), 400, "unknown model 'x'");
+        assertError(server.postJson("/api/predict/batch", "{\"images\": []}"), 400, "non-empty array");
         StringJoiner many = new StringJoiner(",", "[", "]");
         for (int i = 0; i < 257; i++) {
             many.add("[0]");
         }
-        assertError(postJson("/api/predict/batch", "{\"images\": " + many + "}"), 400, "at most 256");
-        assertError(postJson("/api/feedback", "{\"label\": 12, \"pixels\": []}"), 400, "'label' must be a whole number 0-9");
-        assertError(get("/api/nothing"), 404, "not found");
+        assertError(server.postJson("/api/predict/batch", "{\"images\": " + many + "}"), 400, "at most 256");
+        assertError(server.postJson("/api/feedback", "{\"label\": 12, \"pixels\": []}"), 400, "'label' must be a whole number 0-9");
+        assertError(server.get("/api/nothing"), 404, "not found");
     }
 
     @Test
     void bodiesOverOneMegabyteGet413() throws Exception {
         byte[] big = new byte[1_000_001];
-        assertError(post("/api/predict", "image/png", big), 413, "over the limit");
+        assertError(server.post("/api/predict", "image/png", big), 413, "over the limit");
         // A chunked body declares no length: the limit must hold while reading.
         try (Socket s = new Socket("127.0.0.1", server.port())) {
             OutputStream out = s.getOutputStream();
@@ -225,13 +204,13 @@ class ServerApiTest {
         String px = pixels(TestData.mnist().test(), 0);
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
-            List<Future<HttpResponse<String>>> answers = new ArrayList<>();
+            List<Future<Answer>> answers = new ArrayList<>();
             for (int i = 0; i < 40; i++) {
                 int label = i % 10;
-                answers.add(pool.submit(() -> postJson("/api/feedback", "{\"label\": " + label + ", \"pixels\": " + px + "}")));
+                answers.add(pool.submit(() -> server.postJson("/api/feedback", "{\"label\": " + label + ", \"pixels\": " + px + "}")));
             }
-            for (Future<HttpResponse<String>> a : answers) {
-                assertThat(a.get().statusCode()).as(a.get().body()).isEqualTo(200);
+            for (Future<Answer> a : answers) {
+                assertThat(a.get().status()).as(a.get().body()).isEqualTo(200);
             }
         } finally {
             pool.shutdown();
@@ -255,9 +234,9 @@ class ServerApiTest {
             for (int i = 0; i < 200; i++) {
                 int index = i % 50;
                 answers.add(pool.submit(() -> {
-                    HttpResponse<String> r = postJson("/api/predict", "{\"pixels\": " + pixels(test, index) + ", \"preprocess\": false}");
-                    assertThat(r.statusCode()).isEqualTo(200);
-                    return JSON.readTree(r.body()).get("label").asInt();
+                    Answer r = server.postJson("/api/predict", "{\"pixels\": " + pixels(test, index) + ", \"preprocess\": false}");
+                    assertThat(r.status()).isEqualTo(200);
+                    return r.json().get("label").asInt();
                 }));
             }
             // the same image must always get the same answer, whichever predictor served it

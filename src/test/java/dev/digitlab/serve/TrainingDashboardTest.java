@@ -5,15 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.digitlab.Child;
 import dev.digitlab.Chromium;
 import dev.digitlab.Ports;
+import dev.digitlab.ServerUnderTest;
+import dev.digitlab.ServerUnderTest.Answer;
+import dev.digitlab.Slow;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,7 +25,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -36,6 +34,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * taken, the training still runs and says where the dashboard could not start. The test stops the processes it
  * started, also when it fails.
  */
+@Slow // a browser and training child processes
 class TrainingDashboardTest {
     @TempDir
     static Path tmp;
@@ -52,7 +51,6 @@ class TrainingDashboardTest {
             browser.quit();
         }
     }
-
 
     /** Starts {@code digitlab train ARGS}; its output lines are collected as they come. */
     static Process train(List<String> out, String... args) throws Exception {
@@ -71,24 +69,16 @@ class TrainingDashboardTest {
         return p;
     }
 
-    static void stop(Process p) throws InterruptedException {
-        p.destroy();
-        if (!p.waitFor(20, TimeUnit.SECONDS)) {
-            p.destroyForcibly().waitFor();
-        }
-    }
-
     @Test
     void theLossChartGrowsWhileTrainingRunsAndTheTableEndsWithTheFinalEpoch() throws Exception {
         int port = Ports.free();
-        List<String> out = new CopyOnWriteArrayList<>();
         Path run = tmp.resolve("runs/live");
-        Process p = train(out, "train", "--model", "lenet5", "--limit", "24000", "--epochs", "4", "--batch-size", "64",
-                "--no-progress", "--out", run.toString(), "--dashboard", String.valueOf(port));
-        try {
+        try (ServerUnderTest training = ServerUnderTest.child("train", "--model", "lenet5", "--limit", "24000", "--epochs", "4",
+                "--batch-size", "64", "--no-progress", "--out", run.toString(), "--dashboard", String.valueOf(port))) {
+            List<String> out = training.output();
+            assertThat(out).anyMatch(l -> l.contains("dashboard at http://127.0.0.1:" + port));
             WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(120));
-            wait.until(d -> out.stream().anyMatch(l -> l.contains("dashboard at http://127.0.0.1:" + port)));
-            browser.get("http://127.0.0.1:" + port + "/training.html?run=live");
+            browser.get(training.url() + "/training.html?run=live");
             JavascriptExecutor js = browser;
             wait.until(d -> ((Number) js.executeScript("return window.digitlab.points()")).intValue() > 0);
             int early = ((Number) js.executeScript("return window.digitlab.points()")).intValue();
@@ -97,8 +87,8 @@ class TrainingDashboardTest {
             assertThat(finishedEarly).as("the run was still going when the first points came").isFalse();
             Files.write(Chromium.SHOTS.resolve("07-training-live.png"), browser.getScreenshotAs(OutputType.BYTES));
             wait.until(d -> (Boolean) js.executeScript("return window.digitlab.finished()"));
-            assertThat(p.waitFor(2, TimeUnit.MINUTES)).isTrue();
-            assertThat(p.exitValue()).as(String.join("\n", out)).isZero();
+            assertThat(training.awaitEnd(Duration.ofMinutes(2))).isTrue();
+            assertThat(training.process().exitValue()).as(String.join("\n", out)).isZero();
             String finalLine = out.stream().filter(l -> l.contains("epoch 4/4")).findFirst().orElseThrow()
                     .replaceFirst("^digitlab: ", "");
             @SuppressWarnings("unchecked")
@@ -108,8 +98,6 @@ class TrainingDashboardTest {
             assertThat(lines.strip().lines().reduce((a, b) -> b).orElseThrow()).isEqualTo(finalLine);
             assertThat(rows.get(3)).startsWith("4");
             Files.write(Chromium.SHOTS.resolve("08-training-done.png"), browser.getScreenshotAs(OutputType.BYTES));
-        } finally {
-            stop(p);
         }
     }
 
@@ -126,7 +114,7 @@ class TrainingDashboardTest {
                         + taken.getLocalPort()) && l.endsWith("training goes on without it"));
                 assertThat(out).anyMatch(l -> l.startsWith("test loss"));
             } finally {
-                stop(p);
+                Child.stop(p);
             }
         }
     }
@@ -139,29 +127,24 @@ class TrainingDashboardTest {
             Files.writeString(root.resolve(run).resolve("events.jsonl"), "{\"type\":\"start\"}\n{\"type\":\"epoch\"}\n"
                     + (run.endsWith("2") ? "" : "{\"type\":\"finish\"}\n"));
         }
-        try (Server server = new Server(new ModelPool(List.of(Path.of("models/lenet5")), 1), tmp.resolve("f.csv"), root)
-                .start("127.0.0.1", 0)) {
-            String json = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
-                    + "/api/runs")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        try (ServerUnderTest server = ServerUnderTest.start(new Server(new ModelPool(List.of(Path.of("models/lenet5")), 1),
+                tmp.resolve("f.csv"), root))) {
+            String json = server.get("/api/runs").body();
             assertThat(json).contains("\"id\":\"lenet5\"", "\"id\":\"experiments/ladder/vanilla/run-1\"",
                     "\"group\":\"experiments/ladder/vanilla\"", "\"status\":\"finished\"", "\"status\":\"running\"");
-            HttpResponse<String> page = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                    + server.port() + "/training.html")).build(), HttpResponse.BodyHandlers.ofString());
+            Answer page = server.get("/training.html");
             assertThat(page.body()).contains("webjars/chart.js/4.4.7/dist/chart.umd.js").doesNotContain("https://");
         }
     }
 
     @Test
     void theDashboardsOwnAddressIsItsPage() throws Exception {
-        try (Dashboard dashboard = new Dashboard(tmp.resolve("none"))) {
-            int port = dashboard.start("127.0.0.1", 0);
-            HttpResponse<String> home = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + port + "/?run=r1")).build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(home.statusCode()).isEqualTo(302);
-            assertThat(home.headers().firstValue("Location")).hasValueSatisfying(l -> assertThat(l).endsWith(Dashboard.PAGE + "?run=r1"));
-            HttpResponse<String> other = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + port + Dashboard.PAGE)).build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(other.statusCode()).isEqualTo(200);
+        try (ServerUnderTest dashboard = ServerUnderTest.start(new Dashboard(tmp.resolve("none")))) {
+            Answer home = dashboard.get("/?run=r1");
+            assertThat(home.status()).isEqualTo(302);
+            assertThat(home.header("Location")).hasValueSatisfying(l -> assertThat(l).endsWith(Dashboard.PAGE + "?run=r1"));
+            Answer other = dashboard.get(Dashboard.PAGE);
+            assertThat(other.status()).isEqualTo(200);
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.digitlab.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.digitlab.Slow;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
  * SIGXFSZ, so writes past the limit fail with "File too large" as they would with ENOSPC): one clear error line,
  * exit 1, and the checkpoint of the last finished epoch intact and resumable.
  */
+@Slow // child processes on a full disk
 class FullDiskTest {
     @TempDir
     Path dir;

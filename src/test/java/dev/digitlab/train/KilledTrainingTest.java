@@ -2,9 +2,11 @@ package dev.digitlab.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.digitlab.AtomicFiles;
 import dev.digitlab.Child;
 import dev.digitlab.Debuggee;
 import dev.digitlab.Ports;
+import dev.digitlab.Slow;
 import dev.digitlab.api.Classifier;
 import dev.digitlab.model.ModelFolder;
 import java.io.File;
@@ -16,6 +18,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * every kill what is in the folder loads, {@code --resume} goes on, and the finished history and weights equal
  * those of a run that was never killed.
  */
+@Slow // child JVMs under the debugger, killed six times
 class KilledTrainingTest {
     static final List<String> RUN = List.of("train", "--model", "mlp", "--limit", "2400", "--epochs", "12",
             "--batch-size", "32", "--lr-schedule", "cosine", "--seed", "5", "--no-progress");
@@ -68,7 +72,7 @@ class KilledTrainingTest {
         }
         for (Path model : List.of(out, out.resolve("best"))) {
             if (ModelFolder.isModel(model)) {
-                try (var m = Classifier.load(model)) {
+                try (Classifier m = Classifier.load(model)) {
                     assertThat(m.sidecar().architecture()).isEqualTo("mlp");
                 }
             }
@@ -80,6 +84,10 @@ class KilledTrainingTest {
 
     @Test
     void sigkillAtRandomPlacesNeverCostsMoreThanTheCurrentEpoch() throws Exception {
+        // where the kills land, by class literal, each method looked up now: a rename fails here, by name
+        Debuggee.Place trainingStep = Debuggee.at(Trainer.Events.class, "step");
+        Debuggee.Place renameIntoPlace = Debuggee.at(AtomicFiles.class, "move");
+        Debuggee.Place zipEntryWritten = Debuggee.at(ZipOutputStream.class, "closeEntry");
         Path log = dir.resolve("train.log");
         Path whole = dir.resolve("whole");
         Process p = start(whole, false, null, log);
@@ -96,13 +104,13 @@ class KilledTrainingTest {
                 child = Debuggee.attach(port);
                 boolean aimAtCheckpoint = kill % 2 == 1;
                 // a step in the first three epochs this process trains (an epoch is 75 steps)
-                child.stopAt("dev.digitlab.train.Trainer$Events", "step", 1 + random.nextInt(aimAtCheckpoint ? 150 : 200));
+                child.stopAt(trainingStep, 1 + random.nextInt(aimAtCheckpoint ? 150 : 200));
                 assertThat(child.awaitStop(120_000)).as("stopped at the step (%s)", Files.readString(log)).isTrue();
                 if (aimAtCheckpoint) { // then the end of that epoch, inside its checkpoint write
                     if (kill == 3) { // the checkpoint written and forced to disk, not yet renamed into place
-                        child.stopAt("dev.digitlab.AtomicFiles", "move", 1);
+                        child.stopAt(renameIntoPlace, 1);
                     } else { // half-way through the checkpoint's zip: after its first entry
-                        child.stopAt("java.util.zip.ZipOutputStream", "closeEntry", 1);
+                        child.stopAt(zipEntryWritten, 1);
                     }
                     do {
                         assertThat(child.awaitStop(120_000)).as("stopped in a write (%s)", Files.readString(log)).isTrue();

@@ -3,6 +3,7 @@ package dev.digitlab.train;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.digitlab.Child;
+import dev.digitlab.Slow;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.file.Files;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the middle of an epoch twice and each time continued with {@code --resume DIR} and nothing else: what the user
  * did not say again must come from the run, not from the defaults, so it ends exactly as if never stopped.
  */
+@Slow // a child JVM killed mid-epoch, twice
 class ResumeAloneTest {
     static final List<String> RUN = List.of("train", "--model", "lenet5", "--epochs", "3", "--lr-schedule", "onecycle",
             "--lr", "3e-3", "--augment", "--limit", "6000", "--seed", "5", "--no-progress");

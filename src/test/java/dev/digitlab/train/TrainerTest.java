@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.digitlab.DigitlabException;
+import dev.digitlab.Slow;
 import dev.digitlab.TestData;
 import dev.digitlab.api.Classifier;
 import dev.digitlab.data.Augmentation;
@@ -20,6 +21,7 @@ import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+@Slow // training on real MNIST, several runs compared
 class TrainerTest {
     @TempDir
     Path dir;

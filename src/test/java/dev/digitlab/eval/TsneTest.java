@@ -1,10 +1,8 @@
-package dev.digitlab.report;
+package dev.digitlab.eval;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.digitlab.data.Split;
-import dev.digitlab.eval.Pca;
-import dev.digitlab.eval.Tsne;
 import java.util.Random;
 import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
