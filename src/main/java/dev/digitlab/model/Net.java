@@ -30,6 +30,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -189,12 +190,12 @@ public final class Net implements AutoCloseable {
     public NDList trainingPass(NDArray x, Function<NDArray, NDArray> loss) {
         Route route = Route.ONEDNN_CHANNELS_LAST;
         return route.run(() -> {
-            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            return collecting(gc -> {
                 NDArray scores = block.forward(store, new NDList(route.layout(x)), true).singletonOrThrow();
                 NDArray value = loss.apply(scores);
                 gc.backward(value);
                 return new NDList(scores, value);
-            }
+            });
         });
     }
 
@@ -211,12 +212,27 @@ public final class Net implements AutoCloseable {
         return route.run(() -> {
             NDArray at = run(layers.subList(0, layer), route.layout(x)).duplicate();
             at.setRequiresGradient(true);
-            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            return collecting(gc -> {
                 NDArray scores = run(layers.subList(layer, layers.size()), at);
                 gc.backward(objective.apply(scores));
                 return new Gradient(at, scores, at.getGradient());
-            }
+            });
         });
+    }
+
+    /**
+     * DJL lets one gradient collector be open in a JVM at a time (a second one throws), so the passes that need one
+     * take turns: explanations served at once, or one served while {@code serve --learn} fine-tunes.
+     */
+    private static final ReentrantLock COLLECTING = new ReentrantLock();
+
+    private static <T> T collecting(Function<GradientCollector, T> pass) {
+        COLLECTING.lock();
+        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            return pass.apply(gc);
+        } finally {
+            COLLECTING.unlock();
+        }
     }
 
     /** What {@link #gradientAt} found: the activation, the scores, and the objective's gradient at the activation. */

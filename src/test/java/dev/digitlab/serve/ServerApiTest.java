@@ -247,4 +247,28 @@ class ServerApiTest {
             pool.shutdown();
         }
     }
+
+    /** Explanations take gradients, and DJL allows one gradient pass in a JVM at a time: served at once, none may fail. */
+    @Test
+    void concurrentExplanationsAllSucceed() throws Exception {
+        Digits test = TestData.mnist().test();
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<String>> answers = new ArrayList<>();
+            for (int i = 0; i < 24; i++) {
+                int index = i % 4;
+                answers.add(pool.submit(() -> {
+                    Answer r = server.postJson("/api/explain", "{\"pixels\": " + pixels(test, index)
+                            + ", \"preprocess\": false, \"methods\": [\"saliency\", \"inputxgradient\"]}");
+                    assertThat(r.status()).as(r.body()).isEqualTo(200);
+                    return r.json().get("maps").toString();
+                }));
+            }
+            for (int i = 0; i < 24; i++) { // and the same image gets the same maps, whichever thread served it
+                assertThat(answers.get(i).get()).isEqualTo(answers.get(i % 4).get());
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
 }
