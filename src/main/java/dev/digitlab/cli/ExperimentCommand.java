@@ -24,6 +24,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 
@@ -39,11 +40,14 @@ class ExperimentCommand implements Callable<Integer> {
      */
     static final Map<String, OptionSpec> KEYS = new LinkedHashMap<>();
 
+    /** train's options: a run's settings are named by train's flags in every message (a refused change of a run). */
+    private static final CommandSpec TRAIN = Main.commandLine(new TrainCommand()).getCommandSpec();
+
     /** Settings the experiment chooses for every variant: seeds run by run, one data set for all. */
     private static final Set<String> OWN = Set.of("seed", "dataset", "dataFile");
 
     static {
-        for (OptionSpec o : Main.commandLine(new TrainCommand()).getCommandSpec().options()) {
+        for (OptionSpec o : TRAIN.options()) {
             String setting = TrainingOptions.setting(Flags.field(o));
             if (!o.hidden() && TrainConfig.SETTINGS.contains(setting) && !OWN.contains(setting)) {
                 KEYS.put(o.longestName().substring(2), o);
@@ -114,7 +118,11 @@ class ExperimentCommand implements Callable<Integer> {
                     data.dataDir == null ? null : data.dataDir.toAbsolutePath()), coresPerRun, Main::info);
         } else {
             DataFolder.TrainTest tt = data.load();
-            done = Experiment.run(variants, runs, tt.train(), tt.test(), dir, progress != null ? progress : System.console() != null);
+            try {
+                done = Experiment.run(variants, runs, tt.train(), tt.test(), dir, progress != null ? progress : System.console() != null);
+            } catch (DigitlabException e) {
+                throw new DigitlabException(Flags.message(e, TRAIN), e);
+            }
         }
         List<ExperimentResults.Row> rows = ExperimentResults.of(done, options);
         Files.createDirectories(dir);

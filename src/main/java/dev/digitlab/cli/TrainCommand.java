@@ -86,7 +86,7 @@ class TrainCommand implements Callable<Integer> {
     static void listRecipes(CommandSpec train) {
         List<String> lines = new ArrayList<>();
         for (Recipes.Recipe r : Recipes.all()) {
-            lines.add(String.format("  %-9s %s", r.name(), r.measured()));
+            lines.add(String.format("  %-9s %s", r.name(), r.measured()).replace("%", "%%")); // picocli formats the footer
         }
         train.usageMessage().footerHeading("%nRecipes (--recipe NAME; measured on 2 cores, docs/RESULTS.md has the commands):%n")
                 .footer(lines.toArray(String[]::new));
@@ -264,16 +264,15 @@ class TrainCommand implements Callable<Integer> {
         if (ensemble != 1) {
             return trainEnsemble(config, training, test, dir, bar);
         }
-        if (resume != null && found.checkpoint() == null) {
-            Main.info("no checkpoint in " + dir + " yet (stopped before its first save); starting from epoch 1");
-        }
         SeededRuns.Run r;
         try (Dashboard d = startDashboard(dir.toAbsolutePath().getParent(), dir.getFileName().toString())) {
             r = SeededRuns.one(config, 1, found, training, test, new SeededRuns.Hooks() {
                 @Override
                 public void before(int k, TrainConfig c, Path run, boolean kept) {
                     if (kept) {
-                        Main.info("the run in " + run + " is finished (" + c.epochs() + " epochs); kept as it is");
+                        Main.info("the run in " + run + " is finished (" + found.sidecar().metrics().epoch() + " epochs); kept as it is");
+                    } else if (resume != null && found.checkpoint() == null) {
+                        Main.info("no checkpoint in " + dir + " yet (stopped before its first save); starting from epoch 1");
                     }
                 }
 

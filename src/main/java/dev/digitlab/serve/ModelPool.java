@@ -2,6 +2,7 @@ package dev.digitlab.serve;
 
 import dev.digitlab.DigitlabException;
 import dev.digitlab.api.Classifier;
+import dev.digitlab.eval.Explainer;
 import dev.digitlab.model.Metrics;
 import dev.digitlab.model.ModelFolder;
 import java.nio.file.Path;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 
@@ -32,7 +34,13 @@ public final class ModelPool implements AutoCloseable {
      * One served model: its name, folder, (first member's) sidecar, its figures (an ensemble's own) and the pool of
      * identical classifiers.
      */
-    public record Entry(String name, Path dir, ModelFolder.Sidecar sidecar, Metrics metrics, BlockingQueue<Classifier> pool) {}
+    public record Entry(String name, Path dir, ModelFolder.Sidecar sidecar, Metrics metrics, BlockingQueue<Classifier> pool,
+                        Map<Classifier, Explainer> explainers) {
+        /** The explainer of one of this model's classifiers, made once (it runs a pass to find the Grad-CAM layer). */
+        public Explainer explainer(Classifier c) {
+            return explainers.computeIfAbsent(c, Explainer::new);
+        }
+    }
 
     private final int workers;
     /** Models swapped out, by the thread that closes their classifiers as requests give them back. */
@@ -75,7 +83,7 @@ public final class ModelPool implements AutoCloseable {
             pool.forEach(Classifier::close);
             throw e;
         }
-        return new Entry(name, dir, pool.peek().sidecar(), ModelFolder.metrics(dir), pool);
+        return new Entry(name, dir, pool.peek().sidecar(), ModelFolder.metrics(dir), pool, new ConcurrentHashMap<>());
     }
 
     /**

@@ -168,7 +168,7 @@ public final class Server implements AutoCloseable {
         }
         byte[] seen = d.seen();
         Map<String, Object> out = models.with(d.model(), (entry, c) -> {
-            Explainer explainer = new Explainer(c);
+            Explainer explainer = entry.explainer(c);
             EnumSet<Explainer.Method> methods = EnumSet.noneOf(Explainer.Method.class);
             for (String name : methodNames == null ? explainer.methods().stream().map(Object::toString).toList() : methodNames) {
                 Explainer.Method m;

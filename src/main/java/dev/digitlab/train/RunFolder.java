@@ -62,12 +62,34 @@ public final class RunFolder implements TrainingListener {
      */
     public static Found open(Path dir) {
         ModelFolder.Sidecar sidecar = ModelFolder.isModel(dir) ? ModelFolder.readSidecar(dir) : null;
-        Checkpoint checkpoint = Files.exists(dir.resolve(Checkpoint.FILE)) ? Checkpoint.read(dir) : null;
+        Checkpoint checkpoint = Files.exists(dir.resolve(Checkpoint.FILE)) ? withBest(Checkpoint.read(dir), dir) : null;
         TrainConfig config = checkpoint != null ? checkpoint.state().config()
                 : sidecar != null ? TrainConfig.fromJson(sidecar.training()) : null;
         Stage stage = sidecar != null && sidecar.metrics().isTested() ? Stage.FINISHED
                 : sidecar != null || checkpoint != null ? Stage.STARTED : Stage.EMPTY;
         return new Found(dir, stage, config, checkpoint, sidecar);
+    }
+
+    /**
+     * A checkpoint written before checkpoints kept the best epoch's weights, with them taken from best/ when best/
+     * holds that epoch: so that the run, continued, scores its best model as a new one does.
+     */
+    private static Checkpoint withBest(Checkpoint ck, Path dir) {
+        Checkpoint.State s = ck.state();
+        Path best = dir.resolve("best");
+        if (s.badEpochs() == 0 || ck.bestParameters() != null || !ModelFolder.isModel(best)) {
+            return ck;
+        }
+        Integer epoch = ModelFolder.readSidecar(best).metrics().epoch();
+        Path weights = best.resolve(ModelFolder.WEIGHTS);
+        try {
+            if (epoch == null || epoch != s.epochsDone() - s.badEpochs() || Files.size(weights) != ck.parameters().length) {
+                return ck; // not that epoch's, or not of this network's size
+            }
+            return new Checkpoint(s, ck.parameters(), ck.optimizer(), Files.readAllBytes(weights));
+        } catch (IOException e) {
+            return ck;
+        }
     }
 
     public Path dir() {
@@ -114,14 +136,14 @@ public final class RunFolder implements TrainingListener {
             if (history.isEmpty()) { // --epochs 0: the untrained network, kept as a baseline like any run
                 History.write(dir, history);
             }
+            // best/ first: the root's test figures mark the run finished, and a finished run is never written again
+            Path best = dir.resolve("best");
+            if (f.best() != null && ModelFolder.isModel(best)) {
+                ModelFolder.Sidecar s = ModelFolder.readSidecar(best);
+                ModelFolder.saveSidecar(best, s.with(s.metrics().withTest(f.best().loss(), f.best().accuracy()), s.source()));
+            }
             ModelFolder.save(dir, f.net(), ModelFolder.sidecar(f.net(), norm, classNames, config,
                     metrics(history.isEmpty() ? null : history.get(history.size() - 1), f.result().test())));
-            Path best = dir.resolve("best");
-            if (f.best() == null || !ModelFolder.isModel(best)) {
-                return;
-            }
-            ModelFolder.Sidecar s = ModelFolder.readSidecar(best);
-            ModelFolder.saveSidecar(best, s.with(s.metrics().withTest(f.best().loss(), f.best().accuracy()), s.source()));
         });
     }
 

@@ -54,7 +54,7 @@ public final class SeededRuns {
         Map<String, Object> settings = asked.settings();
         settings.remove("recipe");
         TrainConfig c = found.config() == null ? asked : found.config().continuedWith(settings, dir.toString());
-        boolean kept = found.stage() == RunFolder.Stage.FINISHED && c.epochs() == found.config().epochs();
+        boolean kept = found.stage() == RunFolder.Stage.FINISHED && nothingToTrain(found, c);
         hooks.before(k, c, dir, kept);
         Run run;
         if (kept) {
@@ -68,5 +68,17 @@ public final class SeededRuns {
         }
         hooks.after(run);
         return run;
+    }
+
+    /**
+     * Whether a finished run continued with {@code c} would train no epoch: it has all of them, or its early stop
+     * still holds under c's patience (a run saved without a checkpoint has only its sidecar's epoch count to go by).
+     */
+    private static boolean nothingToTrain(RunFolder.Found found, TrainConfig c) {
+        if (found.checkpoint() == null) {
+            return c.epochs() == found.config().epochs();
+        }
+        Checkpoint.State s = found.checkpoint().state();
+        return s.epochsDone() >= c.epochs() || (c.patience() > 0 && s.badEpochs() >= c.patience());
     }
 }

@@ -85,6 +85,28 @@ class ResumeCliTest {
         assertThat(CliRun.of(args).err()).contains("member 1 of 2 is finished").contains("member 2 of 2 is finished");
     }
 
+    /** A run its early stop ended continues when a larger patience lets it; a folder without a checkpoint is kept. */
+    @Test
+    void anEarlyStoppedRunContinuesWithMorePatience() throws Exception {
+        Path es = dir.resolve("es");
+        CliRun first = CliRun.of("train", "--model", "mlp", "--epochs", "4", "--limit", "500", "--val-split", "0.5",
+                "--patience", "1", "--lr", "0.03", "--seed", "4", "--lr-schedule", "none", "--batch-size", "32",
+                "--no-progress", "--out", es.toString());
+        assertThat(first.exitCode()).as(first.err()).isZero();
+        int stopped = History.read(es).size();
+        assertThat(stopped).as("this run must stop early for the test to mean anything").isLessThan(4);
+        CliRun more = CliRun.of("train", "--resume", es.toString(), "--patience", "0");
+        assertThat(more.exitCode()).as(more.err()).isZero();
+        assertThat(more.err()).doesNotContain("kept as it is");
+        assertThat(History.read(es)).hasSize(4);
+
+        Path shipped = dir.resolve("shipped");
+        copyTree(Path.of("models", "lenet5"), shipped);
+        CliRun kept = CliRun.of("train", "--resume", shipped.toString());
+        assertThat(kept.exitCode()).as(kept.err()).isZero();
+        assertThat(kept.err()).contains("is finished").doesNotContain("no checkpoint");
+    }
+
     @Test
     void aKaggleRunContinuesOnItsCsv() throws Exception {
         Path file = Files.writeString(dir.resolve("train.csv"), UserFiles.kaggleCsv(TestData.mnist().train(), 500, true));

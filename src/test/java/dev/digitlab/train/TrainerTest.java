@@ -107,6 +107,15 @@ class TrainerTest {
             assertThat(m.epoch()).as(run.toString()).isEqualTo(best);
             assertThat(m.testAccuracy()).as(run.toString()).isEqualTo(loaded);
         }
+        // a checkpoint from before they were kept in it: the best epoch's weights come from best/, and best/ is scored
+        Checkpoint ck = Checkpoint.read(whole);
+        new Checkpoint(ck.state(), ck.parameters(), ck.optimizer(), null).write(whole);
+        ModelFolder.Sidecar s = ModelFolder.readSidecar(whole.resolve("best"));
+        ModelFolder.saveSidecar(whole.resolve("best"), s.with(s.metrics().withTest(Double.NaN, Double.NaN), s.source()));
+        train(c.toBuilder().epochs(9).build(), whole, true, new ArrayList<>());
+        var m = ModelFolder.readSidecar(whole.resolve("best")).metrics();
+        assertThat(m.epoch()).as("epoch 9 must not be the best for this part to mean anything").isEqualTo(best);
+        assertThat(m.testAccuracy()).isEqualTo(loaded);
     }
 
     @Test
