@@ -52,7 +52,7 @@ public final class Classifier implements AutoCloseable {
 
     /** The average of the models in {@code folders} (one folder: that model), each a model folder. */
     public static Classifier load(List<Path> folders, boolean testTimeAugmentation) {
-        return Classifier.load(folders, testTimeAugmentation);
+        return new Classifier(folders, testTimeAugmentation);
     }
 
     /** The class names, in label order ("0".."9" for MNIST). */
