@@ -2,12 +2,11 @@ package dev.digitlab.spark;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.digitlab.TestData;
+import dev.digitlab.api.Classifier;
 import dev.digitlab.cli.Main;
-import dev.digitlab.data.DataFolder;
-import dev.digitlab.data.Dataset;
 import dev.digitlab.data.Digits;
 import dev.digitlab.data.ImagePrep;
-import dev.digitlab.api.Classifier;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -43,9 +42,7 @@ class LocalScoringTest {
 
     @BeforeAll
     static void data() {
-        Path mnist = DataFolder.defaultDir(Dataset.MNIST);
-        DataFolder.ensure(Dataset.MNIST, mnist, List.of(), s -> { });
-        test = DataFolder.load(Dataset.MNIST, mnist).test();
+        test = TestData.mnist().test();
     }
 
     /** Image i as a user's scan would be: dark ink on white paper, 56x56, in a subfolder for every tenth. */
