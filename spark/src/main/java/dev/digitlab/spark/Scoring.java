@@ -2,26 +2,18 @@ package dev.digitlab.spark;
 
 import dev.digitlab.DigitlabException;
 import dev.digitlab.data.Digits;
-import dev.digitlab.data.Idx;
 import dev.digitlab.data.ImagePrep;
 import dev.digitlab.data.KaggleCsv;
 import dev.digitlab.api.Classifier;
 import dev.digitlab.model.ModelFolder;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
 import java.util.NoSuchElementException;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -29,7 +21,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -98,7 +89,7 @@ public final class Scoring {
             // last task alone on one core. Four partitions per core keep every core busy to the end.
             spark.conf().set(MIN_SPLITS, 4L * spark.sparkContext().defaultParallelism());
         }
-        Dataset<Row> input = read(spark, job);
+        Dataset<Row> input = Input.read(spark, job);
         if (job.partitions() != null) {
             input = input.repartition(job.partitions());
         }
@@ -121,101 +112,6 @@ public final class Scoring {
         long nOk = spark.read().parquet(predictions).count(); // from the files' footers, exact also if a task was retried
         long nBad = spark.read().parquet(errors).count();
         return new Summary(nOk, nBad, (System.nanoTime() - t0) / 1e9, predictions, errors);
-    }
-
-    /** The input as rows of {@link #INPUT}, by what the path is. */
-    static Dataset<Row> read(SparkSession spark, Job job) throws IOException {
-        org.apache.hadoop.fs.Path in = new org.apache.hadoop.fs.Path(job.input());
-        FileSystem fs = in.getFileSystem(spark.sparkContext().hadoopConfiguration());
-        String name = in.getName().toLowerCase(Locale.ROOT);
-        if (!fs.exists(in)) {
-            throw new DigitlabException(job.input() + ": no such file or folder");
-        }
-        boolean folder = fs.getFileStatus(in).isDirectory();
-        if (name.contains("idx3-ubyte")) {
-            return idx(spark, fs, in);
-        }
-        if (name.endsWith(".csv")) {
-            return csv(spark, fs, in);
-        }
-        if (name.endsWith(".parquet") || folder && Arrays.stream(fs.listStatus(in)).anyMatch(f -> f.getPath().getName().endsWith(".parquet"))) {
-            return parquet(spark, in.toString(), job.column());
-        }
-        if (folder) {
-            return spark.read().format("binaryFile").option("recursiveFileLookup", "true")
-                    .option("pathGlobFilter", "*.{png,PNG,jpg,JPG,jpeg,JPEG}").load(in.toString())
-                    .select(functions.col("path").as("id"), functions.col("content").as("data"),
-                            functions.lit(PICTURE).as("kind"), functions.lit(null).cast(DataTypes.IntegerType).as("trueLabel"));
-        }
-        throw new DigitlabException(job.input() + ": expected IDX images (…-idx3-ubyte), a Kaggle .csv, a folder of PNG/JPEG "
-                + "files, or Parquet with a binary image column");
-    }
-
-    /**
-     * IDX images, read and checked on the driver (the format is all or nothing; a copy comes from a remote file
-     * system first), with the labels beside them if there are any.
-     */
-    private static Dataset<Row> idx(SparkSession spark, FileSystem fs, org.apache.hadoop.fs.Path file) throws IOException {
-        Path local = local(fs, file);
-        Idx.Images images = Idx.readImages(local);
-        if (images.rows() != Digits.SIDE || images.cols() != Digits.SIDE) {
-            throw new DigitlabException(file + ": images of " + images.rows() + "x" + images.cols() + ", not 28x28");
-        }
-        org.apache.hadoop.fs.Path labelsFile = new org.apache.hadoop.fs.Path(file.getParent(),
-                file.getName().replace("images-idx3", "labels-idx1"));
-        byte[] labels = !labelsFile.equals(file) && fs.isFile(labelsFile) ? Idx.readLabels(local(fs, labelsFile)) : null;
-        if (labels != null && labels.length != images.count()) {
-            throw new DigitlabException(labelsFile + ": " + labels.length + " labels for " + images.count() + " images");
-        }
-        List<Row> rows = new ArrayList<>(images.count());
-        for (int i = 0; i < images.count(); i++) {
-            rows.add(RowFactory.create(String.valueOf(i), Arrays.copyOfRange(images.pixels(), i * Digits.PIXELS, (i + 1) * Digits.PIXELS),
-                    PIXELS, labels == null ? null : (int) labels[i]));
-        }
-        return spark.createDataFrame(rows, INPUT);
-    }
-
-    /** A file on this machine: the file itself when the file system is local, else a temporary copy. */
-    private static Path local(FileSystem fs, org.apache.hadoop.fs.Path file) throws IOException {
-        if (fs instanceof LocalFileSystem) {
-            return Path.of(fs.makeQualified(file).toUri());
-        }
-        Path copy = Files.createTempFile("digitlab-", "-" + file.getName());
-        copy.toFile().deleteOnExit();
-        fs.copyToLocalFile(file, new org.apache.hadoop.fs.Path(copy.toUri()));
-        return copy;
-    }
-
-    /** A Kaggle CSV, read as lines by Spark; the header is checked here, every data line on the executors. */
-    private static Dataset<Row> csv(SparkSession spark, FileSystem fs, org.apache.hadoop.fs.Path file) throws IOException {
-        String header;
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(fs.open(file), StandardCharsets.UTF_8))) {
-            header = r.readLine();
-        }
-        if (header == null) {
-            throw new DigitlabException(file + ": empty file (expected a header line)");
-        }
-        String where = file.toString();
-        boolean labelled = KaggleCsv.labelled(where, header);
-        var lines = spark.read().textFile(where).javaRDD().zipWithIndex()
-                .filter(t -> t._2() > 0 && !t._1().isBlank())
-                .map(t -> RowFactory.create(where + ":" + (t._2() + 1), t._1().getBytes(StandardCharsets.UTF_8),
-                        labelled ? CSV_LABELLED_LINE : CSV_LINE, null));
-        return spark.createDataFrame(lines, INPUT);
-    }
-
-    /** Parquet with a binary column of pixels (784 bytes) or pictures; an "id" column is kept when there is one. */
-    private static Dataset<Row> parquet(SparkSession spark, String path, String column) {
-        Dataset<Row> df = spark.read().parquet(path);
-        if (!Arrays.asList(df.columns()).contains(column)) {
-            throw new DigitlabException(path + ": no column '" + column + "' (it has " + String.join(", ", df.columns()) + ")");
-        }
-        var id = Arrays.asList(df.columns()).contains("id") ? functions.col("id").cast(DataTypes.StringType)
-                : functions.monotonically_increasing_id().cast(DataTypes.StringType);
-        var label = Arrays.asList(df.columns()).contains("label") ? functions.col("label").cast(DataTypes.IntegerType)
-                : functions.lit(null).cast(DataTypes.IntegerType);
-        return df.select(id.as("id"), functions.col(column).cast(DataTypes.BinaryType).as("data"),
-                functions.lit(PIXELS_OR_PICTURE).as("kind"), label.as("trueLabel"));
     }
 
     /** The rows of a partition that cannot be scored, with the reason, found by the checks {@link #score} makes. */
