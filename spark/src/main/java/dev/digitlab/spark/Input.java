@@ -1,11 +1,6 @@
 package dev.digitlab.spark;
 
-import static dev.digitlab.spark.Scoring.CSV_LABELLED_LINE;
-import static dev.digitlab.spark.Scoring.CSV_LINE;
 import static dev.digitlab.spark.Scoring.INPUT;
-import static dev.digitlab.spark.Scoring.PICTURE;
-import static dev.digitlab.spark.Scoring.PIXELS;
-import static dev.digitlab.spark.Scoring.PIXELS_OR_PICTURE;
 
 import dev.digitlab.DigitlabException;
 import dev.digitlab.data.Digits;
@@ -31,14 +26,12 @@ import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 
 /**
- * What {@code digitlab score} reads: IDX images (with their labels), a Kaggle CSV, a folder of pictures or Parquet
- * with a binary column, by what the path is, as rows for {@link Scoring}. Paths are Hadoop's.
+ * What {@code digitlab score} reads, as rows of {@link Scoring#INPUT} and what their bytes are: IDX images (with their
+ * labels), a Kaggle CSV, a folder of pictures, or Parquet with a binary column, by what the path is. Paths are Hadoop's.
  */
-final class Input {
-    private Input() {}
-
-    /** The input as rows of {@link Scoring#INPUT}, by what the path is. */
-    static Dataset<Row> read(SparkSession spark, Scoring.Job job) throws IOException {
+record Input(Dataset<Row> rows, Kind kind) {
+    /** The input at the job's path. */
+    static Input read(SparkSession spark, Scoring.Job job) throws IOException {
         org.apache.hadoop.fs.Path in = new org.apache.hadoop.fs.Path(job.input());
         FileSystem fs = in.getFileSystem(spark.sparkContext().hadoopConfiguration());
         String name = in.getName().toLowerCase(Locale.ROOT);
@@ -47,19 +40,19 @@ final class Input {
         }
         boolean folder = fs.getFileStatus(in).isDirectory();
         if (name.contains("idx3-ubyte")) {
-            return idx(spark, fs, in);
+            return new Input(idx(spark, fs, in), Kind.PIXELS);
         }
         if (name.endsWith(".csv")) {
             return csv(spark, fs, in);
         }
         if (name.endsWith(".parquet") || folder && Arrays.stream(fs.listStatus(in)).anyMatch(f -> f.getPath().getName().endsWith(".parquet"))) {
-            return parquet(spark, in.toString(), job.column());
+            return new Input(parquet(spark, in.toString(), job.column()), Kind.PIXELS_OR_PICTURE);
         }
         if (folder) {
-            return spark.read().format("binaryFile").option("recursiveFileLookup", "true")
+            return new Input(spark.read().format("binaryFile").option("recursiveFileLookup", "true")
                     .option("pathGlobFilter", "*.{png,PNG,jpg,JPG,jpeg,JPEG}").load(in.toString())
                     .select(functions.col("path").as("id"), functions.col("content").as("data"),
-                            functions.lit(PICTURE).as("kind"), functions.lit(null).cast(DataTypes.IntegerType).as("trueLabel"));
+                            functions.lit(null).cast(DataTypes.IntegerType).as("trueLabel")), Kind.PICTURE);
         }
         throw new DigitlabException(job.input() + ": expected IDX images (…-idx3-ubyte), a Kaggle .csv, a folder of PNG/JPEG "
                 + "files, or Parquet with a binary image column");
@@ -84,7 +77,7 @@ final class Input {
         List<Row> rows = new ArrayList<>(images.count());
         for (int i = 0; i < images.count(); i++) {
             rows.add(RowFactory.create(String.valueOf(i), Arrays.copyOfRange(images.pixels(), i * Digits.PIXELS, (i + 1) * Digits.PIXELS),
-                    PIXELS, labels == null ? null : (int) labels[i]));
+                    labels == null ? null : (int) labels[i]));
         }
         return spark.createDataFrame(rows, INPUT);
     }
@@ -101,7 +94,7 @@ final class Input {
     }
 
     /** A Kaggle CSV, read as lines by Spark; the header is checked here, every data line on the executors. */
-    private static Dataset<Row> csv(SparkSession spark, FileSystem fs, org.apache.hadoop.fs.Path file) throws IOException {
+    private static Input csv(SparkSession spark, FileSystem fs, org.apache.hadoop.fs.Path file) throws IOException {
         String header;
         try (BufferedReader r = new BufferedReader(new InputStreamReader(fs.open(file), StandardCharsets.UTF_8))) {
             header = r.readLine();
@@ -113,9 +106,8 @@ final class Input {
         boolean labelled = KaggleCsv.labelled(where, header);
         var lines = spark.read().textFile(where).javaRDD().zipWithIndex()
                 .filter(t -> t._2() > 0 && !t._1().isBlank())
-                .map(t -> RowFactory.create(where + ":" + (t._2() + 1), t._1().getBytes(StandardCharsets.UTF_8),
-                        labelled ? CSV_LABELLED_LINE : CSV_LINE, null));
-        return spark.createDataFrame(lines, INPUT);
+                .map(t -> RowFactory.create(where + ":" + (t._2() + 1), t._1().getBytes(StandardCharsets.UTF_8), null));
+        return new Input(spark.createDataFrame(lines, INPUT), labelled ? Kind.CSV_LABELLED_LINE : Kind.CSV_LINE);
     }
 
     /** Parquet with a binary column of pixels (784 bytes) or pictures; an "id" column is kept when there is one. */
@@ -129,6 +121,6 @@ final class Input {
         var label = Arrays.asList(df.columns()).contains("label") ? functions.col("label").cast(DataTypes.IntegerType)
                 : functions.lit(null).cast(DataTypes.IntegerType);
         return df.select(id.as("id"), functions.col(column).cast(DataTypes.BinaryType).as("data"),
-                functions.lit(PIXELS_OR_PICTURE).as("kind"), label.as("trueLabel"));
+                label.as("trueLabel"));
     }
 }
