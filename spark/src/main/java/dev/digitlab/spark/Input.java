@@ -1,7 +1,5 @@
 package dev.digitlab.spark;
 
-import static dev.digitlab.spark.Scoring.INPUT;
-
 import dev.digitlab.DigitlabException;
 import dev.digitlab.data.Digits;
 import dev.digitlab.data.Idx;
@@ -20,13 +18,12 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 
 /**
- * What {@code digitlab score} reads, as rows of {@link Scoring#INPUT} and what their bytes are: IDX images (with their
+ * What {@code digitlab score} reads, as {@link InputRow}s and what their bytes are: IDX images (with their
  * labels), a Kaggle CSV, a folder of pictures, or Parquet with a binary column, by what the path is. Paths are Hadoop's.
  */
 record Input(Dataset<Row> rows, Kind kind) {
@@ -51,8 +48,8 @@ record Input(Dataset<Row> rows, Kind kind) {
         if (folder) {
             return new Input(spark.read().format("binaryFile").option("recursiveFileLookup", "true")
                     .option("pathGlobFilter", "*.{png,PNG,jpg,JPG,jpeg,JPEG}").load(in.toString())
-                    .select(functions.col("path").as("id"), functions.col("content").as("data"),
-                            functions.lit(null).cast(DataTypes.IntegerType).as("trueLabel")), Kind.PICTURE);
+                    .select(InputRow.columns(functions.col("path"), functions.col("content"),
+                            functions.lit(null).cast(DataTypes.IntegerType))), Kind.PICTURE);
         }
         throw new DigitlabException(job.input() + ": expected IDX images (…-idx3-ubyte), a Kaggle .csv, a folder of PNG/JPEG "
                 + "files, or Parquet with a binary image column");
@@ -76,10 +73,10 @@ record Input(Dataset<Row> rows, Kind kind) {
         }
         List<Row> rows = new ArrayList<>(images.count());
         for (int i = 0; i < images.count(); i++) {
-            rows.add(RowFactory.create(String.valueOf(i), Arrays.copyOfRange(images.pixels(), i * Digits.PIXELS, (i + 1) * Digits.PIXELS),
-                    labels == null ? null : (int) labels[i]));
+            byte[] pixels = Arrays.copyOfRange(images.pixels(), i * Digits.PIXELS, (i + 1) * Digits.PIXELS);
+            rows.add(new InputRow(String.valueOf(i), pixels, labels == null ? null : (int) labels[i]).row());
         }
-        return spark.createDataFrame(rows, INPUT);
+        return spark.createDataFrame(rows, InputRow.SCHEMA);
     }
 
     /** A file on this machine: the file itself when the file system is local, else a temporary copy. */
@@ -106,8 +103,8 @@ record Input(Dataset<Row> rows, Kind kind) {
         boolean labelled = KaggleCsv.labelled(where, header);
         var lines = spark.read().textFile(where).javaRDD().zipWithIndex()
                 .filter(t -> t._2() > 0 && !t._1().isBlank())
-                .map(t -> RowFactory.create(where + ":" + (t._2() + 1), t._1().getBytes(StandardCharsets.UTF_8), null));
-        return new Input(spark.createDataFrame(lines, INPUT), labelled ? Kind.CSV_LABELLED_LINE : Kind.CSV_LINE);
+                .map(t -> InputRow.csvLine(where, t._2() + 1, t._1().getBytes(StandardCharsets.UTF_8)).row());
+        return new Input(spark.createDataFrame(lines, InputRow.SCHEMA), labelled ? Kind.CSV_LABELLED_LINE : Kind.CSV_LINE);
     }
 
     /** Parquet with a binary column of pixels (784 bytes) or pictures; an "id" column is kept when there is one. */
@@ -120,7 +117,6 @@ record Input(Dataset<Row> rows, Kind kind) {
                 : functions.monotonically_increasing_id().cast(DataTypes.StringType);
         var label = Arrays.asList(df.columns()).contains("label") ? functions.col("label").cast(DataTypes.IntegerType)
                 : functions.lit(null).cast(DataTypes.IntegerType);
-        return df.select(id.as("id"), functions.col(column).cast(DataTypes.BinaryType).as("data"),
-                label.as("trueLabel"));
+        return df.select(InputRow.columns(id, functions.col(column).cast(DataTypes.BinaryType), label));
     }
 }

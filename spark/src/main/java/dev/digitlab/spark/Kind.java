@@ -14,34 +14,37 @@ import java.nio.charset.StandardCharsets;
 enum Kind {
     PIXELS, PICTURE, PIXELS_OR_PICTURE, CSV_LINE, CSV_LABELLED_LINE;
 
-    /** A row's 784 pixels as the model takes them, and the label the row itself carries (a labelled CSV line). */
-    record Prepared(byte[] pixels, Integer label) {}
+    /**
+     * A row's 784 pixels as the model takes them, and its true label: a labelled CSV line's own, else the one the
+     * input gave (IDX labels beside the images, a Parquet label column), else null.
+     */
+    record Prepared(byte[] pixels, Integer trueLabel) {}
 
     /**
      * Pixels as they are (IDX, CSV, raw Parquet: MNIST-like already, as evaluate and kaggle take them); pictures made
      * MNIST-like exactly as predict does.
      */
-    Prepared prepare(String id, byte[] data) {
+    Prepared prepare(InputRow r) {
+        byte[] data = r.data();
         if (data == null) {
             throw new DigitlabException("no image data");
         }
         return switch (this) {
-            case PIXELS -> new Prepared(pixels(data), null);
-            case PICTURE -> new Prepared(ImagePrep.toMnist(ImagePrep.decode(data, id)), null);
+            case PIXELS -> new Prepared(pixels(data), r.trueLabel());
+            case PICTURE -> new Prepared(ImagePrep.toMnist(ImagePrep.decode(data, r.id())), r.trueLabel());
             case PIXELS_OR_PICTURE -> {
                 if (data.length == Digits.PIXELS) {
-                    yield new Prepared(data, null);
+                    yield new Prepared(data, r.trueLabel());
                 }
                 if (!looksLikePicture(data)) {
                     throw new DigitlabException(data.length + " bytes: neither " + Digits.PIXELS + " pixels nor a PNG or JPEG image");
                 }
-                yield new Prepared(ImagePrep.toMnist(ImagePrep.decode(data, id)), null);
+                yield new Prepared(ImagePrep.toMnist(ImagePrep.decode(data, r.id())), r.trueLabel());
             }
             case CSV_LINE, CSV_LABELLED_LINE -> {
-                int colon = id.lastIndexOf(':');
-                KaggleCsv.Row row = KaggleCsv.row(id.substring(0, colon), Long.parseLong(id.substring(colon + 1)),
-                        new String(data, StandardCharsets.UTF_8), this == CSV_LABELLED_LINE);
-                yield new Prepared(row.pixels(), row.label() < 0 ? null : row.label());
+                KaggleCsv.Row row = KaggleCsv.row(r.file(), r.line(), new String(data, StandardCharsets.UTF_8),
+                        this == CSV_LABELLED_LINE);
+                yield new Prepared(row.pixels(), row.label() < 0 ? null : row.label()); // a CSV has no other labels
             }
         };
     }

@@ -24,21 +24,15 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.LongAccumulator;
 
 /**
- * {@code digitlab score} as a Spark job: the input becomes rows of (id, bytes, true label), all of one {@link Kind},
- * the executors score them in batches with the model each JVM loaded once, and the scored rows are written as Parquet
- * (and CSV on request): id, label, class name, the ten probabilities, the true label where the input had one. A row
- * that cannot be scored (an undecodable image, a wrong pixel count, a bad CSV field) is counted and written to the
- * errors output with the reason; the rest is scored. Paths are Hadoop's: a local path, or hdfs://, s3a://, ... on a
- * cluster.
+ * {@code digitlab score} as a Spark job: the input becomes {@link InputRow}s, all of one {@link Kind}, the executors
+ * score them in batches with the model each JVM loaded once, and the scored rows are written as Parquet (and CSV on
+ * request): id, label, class name, the ten probabilities, the true label where the input had one. A row that cannot
+ * be scored (an undecodable image, a wrong pixel count, a bad CSV field) is counted and written to the errors output
+ * with the reason; the rest is scored. Paths are Hadoop's: a local path, or hdfs://, s3a://, ... on a cluster.
  */
 public final class Scoring {
     static final int BATCH = 256;
     private static final String MIN_SPLITS = "spark.sql.files.minPartitionNum";
-
-    static final StructType INPUT = new StructType(new StructField[] {
-            DataTypes.createStructField("id", DataTypes.StringType, false),
-            DataTypes.createStructField("data", DataTypes.BinaryType, true),
-            DataTypes.createStructField("trueLabel", DataTypes.IntegerType, true)});
 
     static final StructType SCORED;
 
@@ -108,11 +102,11 @@ public final class Scoring {
     static Iterator<Row> errors(Kind kind, Iterator<Row> rows) {
         List<Row> bad = new ArrayList<>();
         while (rows.hasNext()) {
-            Row r = rows.next();
+            InputRow r = InputRow.of(rows.next());
             try {
-                kind.prepare(r.getString(0), (byte[]) r.get(1));
+                kind.prepare(r);
             } catch (DigitlabException | IllegalArgumentException e) {
-                bad.add(RowFactory.create(r.getString(0), reason(e)));
+                bad.add(RowFactory.create(r.id(), reason(e)));
             }
         }
         return bad.iterator();
@@ -152,15 +146,13 @@ public final class Scoring {
                 List<byte[]> batch = new ArrayList<>(BATCH);
                 List<Object[]> scored = new ArrayList<>(BATCH);
                 while (batch.size() < BATCH && rows.hasNext()) {
-                    Row r = rows.next();
-                    String id = r.getString(0);
-                    Integer label = r.isNullAt(2) ? null : r.getInt(2);
+                    InputRow r = InputRow.of(rows.next());
                     Object[] v = new Object[SCORED.size()];
-                    v[0] = id;
+                    v[0] = r.id();
                     try {
-                        Kind.Prepared p = kind.prepare(id, (byte[]) r.get(1));
+                        Kind.Prepared p = kind.prepare(r);
                         batch.add(p.pixels());
-                        v[3 + Digits.CLASSES] = p.label() != null ? p.label() : label;
+                        v[3 + Digits.CLASSES] = p.trueLabel();
                         scored.add(v);
                     } catch (DigitlabException | IllegalArgumentException e) {
                         failed.add(1); // the row is written to the errors by a second pass, errors()
