@@ -1,7 +1,6 @@
 package dev.digitlab.spark;
 
 import dev.digitlab.DigitlabException;
-import dev.digitlab.data.Digits;
 import dev.digitlab.api.Classifier;
 import dev.digitlab.model.ModelFolder;
 import java.io.IOException;
@@ -34,22 +33,9 @@ public final class Scoring {
     static final int BATCH = 256;
     private static final String MIN_SPLITS = "spark.sql.files.minPartitionNum";
 
-    static final StructType SCORED;
-
     static final StructType ERRORS = new StructType(new StructField[] {
             DataTypes.createStructField("id", DataTypes.StringType, false),
             DataTypes.createStructField("error", DataTypes.StringType, false)});
-
-    static {
-        List<StructField> f = new ArrayList<>(List.of(DataTypes.createStructField("id", DataTypes.StringType, false),
-                DataTypes.createStructField("label", DataTypes.IntegerType, false),
-                DataTypes.createStructField("className", DataTypes.StringType, false)));
-        for (int c = 0; c < Digits.CLASSES; c++) {
-            f.add(DataTypes.createStructField("p" + c, DataTypes.DoubleType, false));
-        }
-        f.add(DataTypes.createStructField("trueLabel", DataTypes.IntegerType, true));
-        SCORED = new StructType(f.toArray(StructField[]::new));
-    }
 
     /** What a job did. */
     public record Summary(long scored, long errors, double seconds, String predictions, String errorsPath) {}
@@ -81,7 +67,8 @@ public final class Scoring {
         LongAccumulator failed = spark.sparkContext().longAccumulator("rows that could not be scored");
         String predictions = new org.apache.hadoop.fs.Path(job.output(), "predictions.parquet").toString();
         String errors = new org.apache.hadoop.fs.Path(job.output(), "errors.parquet").toString();
-        input.mapPartitions((MapPartitionsFunction<Row, Row>) rows -> score(shipped, kind, rows, failed), Encoders.row(SCORED))
+        input.mapPartitions((MapPartitionsFunction<Row, Row>) rows -> score(shipped, kind, rows, failed),
+                        Encoders.row(ScoredRow.SCHEMA))
                 .write().mode(SaveMode.Overwrite).parquet(predictions);
         shipped.zip().destroy();
         Dataset<Row> bad = failed.value() == 0 ? spark.createDataFrame(List.of(), ERRORS)
@@ -122,7 +109,6 @@ public final class Scoring {
      */
     static Iterator<Row> score(ExecutorModels.Shipped model, Kind kind, Iterator<Row> rows, LongAccumulator failed) {
         Classifier classifier = ExecutorModels.get(model);
-        List<String> names = classifier.classNames();
         return new Iterator<>() {
             final ArrayDeque<Row> ready = new ArrayDeque<>();
 
@@ -143,31 +129,21 @@ public final class Scoring {
             }
 
             private void nextBatch() {
-                List<byte[]> batch = new ArrayList<>(BATCH);
-                List<Object[]> scored = new ArrayList<>(BATCH);
+                List<String> ids = new ArrayList<>(BATCH);
+                List<Kind.Prepared> batch = new ArrayList<>(BATCH);
                 while (batch.size() < BATCH && rows.hasNext()) {
                     InputRow r = InputRow.of(rows.next());
-                    Object[] v = new Object[SCORED.size()];
-                    v[0] = r.id();
                     try {
-                        Kind.Prepared p = kind.prepare(r);
-                        batch.add(p.pixels());
-                        v[3 + Digits.CLASSES] = p.trueLabel();
-                        scored.add(v);
+                        batch.add(kind.prepare(r));
+                        ids.add(r.id());
                     } catch (DigitlabException | IllegalArgumentException e) {
                         failed.add(1); // the row is written to the errors by a second pass, errors()
                     }
                 }
-                List<Classifier.Prediction> ps = batch.isEmpty() ? List.of() : classifier.classifyAll(batch);
+                List<Classifier.Prediction> ps = batch.isEmpty() ? List.of()
+                        : classifier.classifyAll(batch.stream().map(Kind.Prepared::pixels).toList());
                 for (int i = 0; i < ps.size(); i++) {
-                    Object[] v = scored.get(i);
-                    Classifier.Prediction p = ps.get(i);
-                    v[1] = p.label();
-                    v[2] = names.get(p.label());
-                    for (int c = 0; c < Digits.CLASSES; c++) {
-                        v[3 + c] = p.probabilities()[c];
-                    }
-                    ready.add(RowFactory.create(v));
+                    ready.add(ScoredRow.of(ids.get(i), ps.get(i), batch.get(i).trueLabel()).row());
                 }
             }
         };
