@@ -19,7 +19,6 @@ import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
@@ -41,7 +40,6 @@ import org.apache.spark.broadcast.Broadcast;
  */
 final class ExecutorModels {
     private static final Map<String, Classifier> LOADED = new ConcurrentHashMap<>();
-    private static final AtomicInteger LOADS = new AtomicInteger();
     private static final Set<Path> UNPACKED = ConcurrentHashMap.newKeySet();
 
     static {
@@ -77,7 +75,6 @@ final class ExecutorModels {
         return LOADED.computeIfAbsent(model.key(), k -> {
             Path into = null;
             try {
-                LOADS.incrementAndGet();
                 into = Files.createTempDirectory("digitlab-" + k);
                 return Classifier.load(unzip(model.zip().value(), into));
             } catch (IOException e) {
@@ -88,11 +85,6 @@ final class ExecutorModels {
                 throw e;
             }
         });
-    }
-
-    /** How many times this JVM has loaded a model (for tests: once per JVM and model, not per task or partition). */
-    static int loads() {
-        return LOADS.get();
     }
 
     /** Unpacks into {@code into}; an entry that would land outside it is refused. */

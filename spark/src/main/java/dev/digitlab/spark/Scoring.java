@@ -1,27 +1,15 @@
 package dev.digitlab.spark;
 
 import dev.digitlab.DigitlabException;
-import dev.digitlab.data.Digits;
-import dev.digitlab.data.Idx;
-import dev.digitlab.data.ImagePrep;
-import dev.digitlab.data.KaggleCsv;
 import dev.digitlab.api.Classifier;
 import dev.digitlab.model.ModelFolder;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
 import java.util.NoSuchElementException;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -29,51 +17,25 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.LongAccumulator;
 
 /**
- * {@code digitlab score} as a Spark job: the input becomes rows of (id, bytes, kind, true label), the executors score
- * them in batches with the model each JVM loaded once, and the scored rows are written as Parquet (and CSV on
+ * {@code digitlab score} as a Spark job: the input becomes {@link InputRow}s, all of one {@link Kind}, the executors
+ * score them in batches with the model each JVM loaded once, and the scored rows are written as Parquet (and CSV on
  * request): id, label, class name, the ten probabilities, the true label where the input had one. A row that cannot
  * be scored (an undecodable image, a wrong pixel count, a bad CSV field) is counted and written to the errors output
  * with the reason; the rest is scored. Paths are Hadoop's: a local path, or hdfs://, s3a://, ... on a cluster.
  */
 public final class Scoring {
-    /** What a row's bytes are: 784 MNIST-like pixels, a picture (PNG/JPEG), a Kaggle CSV line, or either by length. */
-    static final int PIXELS = 0;
-    static final int PICTURE = 1;
-    static final int CSV_LINE = 2;
-    static final int PIXELS_OR_PICTURE = 3;
-    static final int CSV_LABELLED_LINE = 4;
     static final int BATCH = 256;
     private static final String MIN_SPLITS = "spark.sql.files.minPartitionNum";
-
-    static final StructType INPUT = new StructType(new StructField[] {
-            DataTypes.createStructField("id", DataTypes.StringType, false),
-            DataTypes.createStructField("data", DataTypes.BinaryType, true),
-            DataTypes.createStructField("kind", DataTypes.IntegerType, false),
-            DataTypes.createStructField("trueLabel", DataTypes.IntegerType, true)});
-
-    static final StructType SCORED;
 
     static final StructType ERRORS = new StructType(new StructField[] {
             DataTypes.createStructField("id", DataTypes.StringType, false),
             DataTypes.createStructField("error", DataTypes.StringType, false)});
-
-    static {
-        List<StructField> f = new ArrayList<>(List.of(DataTypes.createStructField("id", DataTypes.StringType, false),
-                DataTypes.createStructField("label", DataTypes.IntegerType, false),
-                DataTypes.createStructField("className", DataTypes.StringType, false)));
-        for (int c = 0; c < Digits.CLASSES; c++) {
-            f.add(DataTypes.createStructField("p" + c, DataTypes.DoubleType, false));
-        }
-        f.add(DataTypes.createStructField("trueLabel", DataTypes.IntegerType, true));
-        SCORED = new StructType(f.toArray(StructField[]::new));
-    }
 
     /** What a job did. */
     public record Summary(long scored, long errors, double seconds, String predictions, String errorsPath) {}
@@ -98,19 +60,19 @@ public final class Scoring {
             // last task alone on one core. Four partitions per core keep every core busy to the end.
             spark.conf().set(MIN_SPLITS, 4L * spark.sparkContext().defaultParallelism());
         }
-        Dataset<Row> input = read(spark, job);
-        if (job.partitions() != null) {
-            input = input.repartition(job.partitions());
-        }
+        Input in = Input.read(spark, job);
+        Kind kind = in.kind();
+        Dataset<Row> input = job.partitions() == null ? in.rows() : in.rows().repartition(job.partitions());
         ExecutorModels.Shipped shipped = ExecutorModels.ship(spark.sparkContext(), job.model().toAbsolutePath().normalize());
         LongAccumulator failed = spark.sparkContext().longAccumulator("rows that could not be scored");
         String predictions = new org.apache.hadoop.fs.Path(job.output(), "predictions.parquet").toString();
         String errors = new org.apache.hadoop.fs.Path(job.output(), "errors.parquet").toString();
-        input.mapPartitions((MapPartitionsFunction<Row, Row>) rows -> score(shipped, rows, failed), Encoders.row(SCORED))
+        input.mapPartitions((MapPartitionsFunction<Row, Row>) rows -> score(shipped, kind, rows, failed),
+                        Encoders.row(ScoredRow.SCHEMA))
                 .write().mode(SaveMode.Overwrite).parquet(predictions);
         shipped.zip().destroy();
         Dataset<Row> bad = failed.value() == 0 ? spark.createDataFrame(List.of(), ERRORS)
-                : input.mapPartitions((MapPartitionsFunction<Row, Row>) Scoring::errors, Encoders.row(ERRORS));
+                : input.mapPartitions((MapPartitionsFunction<Row, Row>) rows -> errors(kind, rows), Encoders.row(ERRORS));
         bad.write().mode(SaveMode.Overwrite).parquet(errors);
         if (job.csv()) {
             for (String out : List.of(predictions, errors)) {
@@ -123,110 +85,15 @@ public final class Scoring {
         return new Summary(nOk, nBad, (System.nanoTime() - t0) / 1e9, predictions, errors);
     }
 
-    /** The input as rows of {@link #INPUT}, by what the path is. */
-    static Dataset<Row> read(SparkSession spark, Job job) throws IOException {
-        org.apache.hadoop.fs.Path in = new org.apache.hadoop.fs.Path(job.input());
-        FileSystem fs = in.getFileSystem(spark.sparkContext().hadoopConfiguration());
-        String name = in.getName().toLowerCase(Locale.ROOT);
-        if (!fs.exists(in)) {
-            throw new DigitlabException(job.input() + ": no such file or folder");
-        }
-        boolean folder = fs.getFileStatus(in).isDirectory();
-        if (name.contains("idx3-ubyte")) {
-            return idx(spark, fs, in);
-        }
-        if (name.endsWith(".csv")) {
-            return csv(spark, fs, in);
-        }
-        if (name.endsWith(".parquet") || folder && Arrays.stream(fs.listStatus(in)).anyMatch(f -> f.getPath().getName().endsWith(".parquet"))) {
-            return parquet(spark, in.toString(), job.column());
-        }
-        if (folder) {
-            return spark.read().format("binaryFile").option("recursiveFileLookup", "true")
-                    .option("pathGlobFilter", "*.{png,PNG,jpg,JPG,jpeg,JPEG}").load(in.toString())
-                    .select(functions.col("path").as("id"), functions.col("content").as("data"),
-                            functions.lit(PICTURE).as("kind"), functions.lit(null).cast(DataTypes.IntegerType).as("trueLabel"));
-        }
-        throw new DigitlabException(job.input() + ": expected IDX images (…-idx3-ubyte), a Kaggle .csv, a folder of PNG/JPEG "
-                + "files, or Parquet with a binary image column");
-    }
-
-    /**
-     * IDX images, read and checked on the driver (the format is all or nothing; a copy comes from a remote file
-     * system first), with the labels beside them if there are any.
-     */
-    private static Dataset<Row> idx(SparkSession spark, FileSystem fs, org.apache.hadoop.fs.Path file) throws IOException {
-        Path local = local(fs, file);
-        Idx.Images images = Idx.readImages(local);
-        if (images.rows() != Digits.SIDE || images.cols() != Digits.SIDE) {
-            throw new DigitlabException(file + ": images of " + images.rows() + "x" + images.cols() + ", not 28x28");
-        }
-        org.apache.hadoop.fs.Path labelsFile = new org.apache.hadoop.fs.Path(file.getParent(),
-                file.getName().replace("images-idx3", "labels-idx1"));
-        byte[] labels = !labelsFile.equals(file) && fs.isFile(labelsFile) ? Idx.readLabels(local(fs, labelsFile)) : null;
-        if (labels != null && labels.length != images.count()) {
-            throw new DigitlabException(labelsFile + ": " + labels.length + " labels for " + images.count() + " images");
-        }
-        List<Row> rows = new ArrayList<>(images.count());
-        for (int i = 0; i < images.count(); i++) {
-            rows.add(RowFactory.create(String.valueOf(i), Arrays.copyOfRange(images.pixels(), i * Digits.PIXELS, (i + 1) * Digits.PIXELS),
-                    PIXELS, labels == null ? null : (int) labels[i]));
-        }
-        return spark.createDataFrame(rows, INPUT);
-    }
-
-    /** A file on this machine: the file itself when the file system is local, else a temporary copy. */
-    private static Path local(FileSystem fs, org.apache.hadoop.fs.Path file) throws IOException {
-        if (fs instanceof LocalFileSystem) {
-            return Path.of(fs.makeQualified(file).toUri());
-        }
-        Path copy = Files.createTempFile("digitlab-", "-" + file.getName());
-        copy.toFile().deleteOnExit();
-        fs.copyToLocalFile(file, new org.apache.hadoop.fs.Path(copy.toUri()));
-        return copy;
-    }
-
-    /** A Kaggle CSV, read as lines by Spark; the header is checked here, every data line on the executors. */
-    private static Dataset<Row> csv(SparkSession spark, FileSystem fs, org.apache.hadoop.fs.Path file) throws IOException {
-        String header;
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(fs.open(file), StandardCharsets.UTF_8))) {
-            header = r.readLine();
-        }
-        if (header == null) {
-            throw new DigitlabException(file + ": empty file (expected a header line)");
-        }
-        String where = file.toString();
-        boolean labelled = KaggleCsv.labelled(where, header);
-        var lines = spark.read().textFile(where).javaRDD().zipWithIndex()
-                .filter(t -> t._2() > 0 && !t._1().isBlank())
-                .map(t -> RowFactory.create(where + ":" + (t._2() + 1), t._1().getBytes(StandardCharsets.UTF_8),
-                        labelled ? CSV_LABELLED_LINE : CSV_LINE, null));
-        return spark.createDataFrame(lines, INPUT);
-    }
-
-    /** Parquet with a binary column of pixels (784 bytes) or pictures; an "id" column is kept when there is one. */
-    private static Dataset<Row> parquet(SparkSession spark, String path, String column) {
-        Dataset<Row> df = spark.read().parquet(path);
-        if (!Arrays.asList(df.columns()).contains(column)) {
-            throw new DigitlabException(path + ": no column '" + column + "' (it has " + String.join(", ", df.columns()) + ")");
-        }
-        var id = Arrays.asList(df.columns()).contains("id") ? functions.col("id").cast(DataTypes.StringType)
-                : functions.monotonically_increasing_id().cast(DataTypes.StringType);
-        var label = Arrays.asList(df.columns()).contains("label") ? functions.col("label").cast(DataTypes.IntegerType)
-                : functions.lit(null).cast(DataTypes.IntegerType);
-        return df.select(id.as("id"), functions.col(column).cast(DataTypes.BinaryType).as("data"),
-                functions.lit(PIXELS_OR_PICTURE).as("kind"), label.as("trueLabel"));
-    }
-
     /** The rows of a partition that cannot be scored, with the reason, found by the checks {@link #score} makes. */
-    static Iterator<Row> errors(Iterator<Row> rows) {
+    static Iterator<Row> errors(Kind kind, Iterator<Row> rows) {
         List<Row> bad = new ArrayList<>();
         while (rows.hasNext()) {
-            Row r = rows.next();
+            InputRow r = InputRow.of(rows.next());
             try {
-                prepare(r.getString(0), (byte[]) r.get(1), r.getInt(2));
+                kind.prepare(r);
             } catch (DigitlabException | IllegalArgumentException e) {
-                bad.add(RowFactory.create(r.getString(0), reason(e)));
+                bad.add(RowFactory.create(r.id(), reason(e)));
             }
         }
         return bad.iterator();
@@ -240,9 +107,8 @@ public final class Scoring {
      * Scores one partition lazily, a batch of {@link #BATCH} at a time through the model this JVM loaded once, so a
      * partition of any size holds one batch in memory; rows that cannot be scored are left out and counted.
      */
-    static Iterator<Row> score(ExecutorModels.Shipped model, Iterator<Row> rows, LongAccumulator failed) {
+    static Iterator<Row> score(ExecutorModels.Shipped model, Kind kind, Iterator<Row> rows, LongAccumulator failed) {
         Classifier classifier = ExecutorModels.get(model);
-        List<String> names = classifier.classNames();
         return new Iterator<>() {
             final ArrayDeque<Row> ready = new ArrayDeque<>();
 
@@ -263,81 +129,23 @@ public final class Scoring {
             }
 
             private void nextBatch() {
-                List<byte[]> batch = new ArrayList<>(BATCH);
-                List<Object[]> scored = new ArrayList<>(BATCH);
+                List<String> ids = new ArrayList<>(BATCH);
+                List<Kind.Prepared> batch = new ArrayList<>(BATCH);
                 while (batch.size() < BATCH && rows.hasNext()) {
-                    Row r = rows.next();
-                    String id = r.getString(0);
-                    Integer label = r.isNullAt(3) ? null : r.getInt(3);
-                    Object[] v = new Object[SCORED.size()];
-                    v[0] = id;
+                    InputRow r = InputRow.of(rows.next());
                     try {
-                        Prepared p = prepare(id, (byte[]) r.get(1), r.getInt(2));
-                        batch.add(p.pixels());
-                        v[3 + Digits.CLASSES] = p.label() != null ? p.label() : label;
-                        scored.add(v);
+                        batch.add(kind.prepare(r));
+                        ids.add(r.id());
                     } catch (DigitlabException | IllegalArgumentException e) {
                         failed.add(1); // the row is written to the errors by a second pass, errors()
                     }
                 }
-                List<Classifier.Prediction> ps = batch.isEmpty() ? List.of() : classifier.classifyAll(batch);
+                List<Classifier.Prediction> ps = batch.isEmpty() ? List.of()
+                        : classifier.classifyAll(batch.stream().map(Kind.Prepared::pixels).toList());
                 for (int i = 0; i < ps.size(); i++) {
-                    Object[] v = scored.get(i);
-                    Classifier.Prediction p = ps.get(i);
-                    v[1] = p.label();
-                    v[2] = names.get(p.label());
-                    for (int c = 0; c < Digits.CLASSES; c++) {
-                        v[3 + c] = p.probabilities()[c];
-                    }
-                    ready.add(RowFactory.create(v));
+                    ready.add(ScoredRow.of(ids.get(i), ps.get(i), batch.get(i).trueLabel()).row());
                 }
             }
         };
-    }
-
-    /** A row's 784 pixels as the model takes them, and the label the row itself carries (a labelled CSV line). */
-    record Prepared(byte[] pixels, Integer label) {}
-
-    /**
-     * Pixels as they are (IDX, CSV, raw Parquet: MNIST-like already, as evaluate and kaggle take them); pictures made
-     * MNIST-like exactly as predict does.
-     */
-    static Prepared prepare(String id, byte[] data, int kind) {
-        if (data == null) {
-            throw new DigitlabException("no image data");
-        }
-        return switch (kind) {
-            case PIXELS -> new Prepared(pixels(data), null);
-            case PICTURE -> new Prepared(ImagePrep.toMnist(ImagePrep.decode(data, id)), null);
-            case PIXELS_OR_PICTURE -> {
-                if (data.length == Digits.PIXELS) {
-                    yield new Prepared(data, null);
-                }
-                if (!looksLikePicture(data)) {
-                    throw new DigitlabException(data.length + " bytes: neither " + Digits.PIXELS + " pixels nor a PNG or JPEG image");
-                }
-                yield new Prepared(ImagePrep.toMnist(ImagePrep.decode(data, id)), null);
-            }
-            case CSV_LINE, CSV_LABELLED_LINE -> {
-                int colon = id.lastIndexOf(':');
-                KaggleCsv.Row row = KaggleCsv.row(id.substring(0, colon), Long.parseLong(id.substring(colon + 1)),
-                        new String(data, StandardCharsets.UTF_8), kind == CSV_LABELLED_LINE);
-                yield new Prepared(row.pixels(), row.label() < 0 ? null : row.label());
-            }
-            default -> throw new IllegalArgumentException("kind " + kind);
-        };
-    }
-
-    /** PNG's or JPEG's first bytes. */
-    private static boolean looksLikePicture(byte[] d) {
-        return d.length > 3 && (d[0] == (byte) 0x89 && d[1] == 'P' && d[2] == 'N' && d[3] == 'G'
-                || d[0] == (byte) 0xFF && d[1] == (byte) 0xD8);
-    }
-
-    private static byte[] pixels(byte[] data) {
-        if (data.length != Digits.PIXELS) {
-            throw new DigitlabException(data.length + " pixels, not " + Digits.PIXELS);
-        }
-        return data;
     }
 }

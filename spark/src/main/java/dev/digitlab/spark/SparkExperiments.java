@@ -13,6 +13,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -32,19 +33,20 @@ public final class SparkExperiments implements ExperimentCluster {
     /** One task: a variant (by name and configuration) and a run number. */
     record Task(String name, String config, int k) implements Serializable {}
 
-    /** What a task sends back. */
-    record Done(String name, int k, long seed, double testAccuracy, double epochSeconds, boolean reused) implements Serializable {}
+    /** What a task sends back: the task itself, which finds its variant again, and the run's results. */
+    record Done(Task task, long seed, double testAccuracy, double epochSeconds, boolean reused) implements Serializable {}
 
     @Override
     public List<Experiment.Run> run(String master, Map<String, String> conf, List<Experiment.Variant> variants, int runs,
                                     Path out, Data data, int coresPerRun, Consumer<String> log) throws IOException {
-        List<Task> tasks = new ArrayList<>();
+        Map<Task, Experiment.Variant> variantOf = new LinkedHashMap<>();
         for (Experiment.Variant v : variants) {
             String json = JSON.writeValueAsString(v.config());
             for (int k = 1; k <= runs; k++) {
-                tasks.add(new Task(v.name(), json, k));
+                variantOf.put(new Task(v.name(), json, k), v);
             }
         }
+        List<Task> tasks = new ArrayList<>(variantOf.keySet());
         String outDir = out.toString();
         String dataset = data.dataset();
         String folder = data.folder() == null ? null : data.folder().toString();
@@ -62,8 +64,8 @@ public final class SparkExperiments implements ExperimentCluster {
         }
         List<Experiment.Run> result = new ArrayList<>();
         for (Done d : done) {
-            Experiment.Variant v = variants.stream().filter(x -> x.name().equals(d.name())).findFirst().orElseThrow();
-            result.add(new Experiment.Run(v, d.k(), d.seed(), d.testAccuracy(), d.epochSeconds(), d.reused()));
+            result.add(new Experiment.Run(variantOf.get(d.task()), d.task().k(), d.seed(), d.testAccuracy(), d.epochSeconds(),
+                    d.reused()));
         }
         return result;
     }
@@ -96,7 +98,7 @@ public final class SparkExperiments implements ExperimentCluster {
         TrainConfig config = TrainConfig.fromJson(read(t.config()));
         try {
             Experiment.Run r = Experiment.one(new Experiment.Variant(t.name(), config), t.k(), Path.of(out), tt.train(), tt.test());
-            return new Done(t.name(), t.k(), r.seed(), r.testAccuracy(), r.epochSeconds(), r.reused());
+            return new Done(t, r.seed(), r.testAccuracy(), r.epochSeconds(), r.reused());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

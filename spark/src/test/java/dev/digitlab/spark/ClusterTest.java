@@ -2,19 +2,20 @@ package dev.digitlab.spark;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.digitlab.Ports;
+import dev.digitlab.TestData;
+import dev.digitlab.api.Classifier;
 import dev.digitlab.data.DataFolder;
 import dev.digitlab.data.Dataset;
 import dev.digitlab.data.Digits;
 import dev.digitlab.data.KaggleCsv;
-import dev.digitlab.api.Classifier;
+import dev.digitlab.e2e.UserFiles;
 import dev.digitlab.model.Inference;
 import dev.digitlab.train.Experiment;
 import dev.digitlab.train.ExperimentCluster;
 import dev.digitlab.train.TrainConfig;
-import dev.digitlab.Ports;
 import java.io.File;
 import java.io.IOException;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -152,29 +153,17 @@ class ClusterTest {
 
     @Test
     void scoresTheTestSetAndAKaggleCsvOnTheClusterAsDigitlabDoesLocally() throws Exception {
-        Path mnist = DataFolder.defaultDir(Dataset.MNIST);
-        DataFolder.ensure(Dataset.MNIST, mnist, List.of(), s -> { });
-        Digits test = DataFolder.load(Dataset.MNIST, mnist).test();
-        Path csv = tmp.resolve("kaggle-test.csv");
-        StringBuilder text = new StringBuilder("pixel0");
-        for (int i = 1; i < Digits.PIXELS; i++) {
-            text.append(",pixel").append(i);
-        }
-        for (int i = 0; i < 300; i++) {
-            text.append('\n');
-            byte[] px = test.image(i);
-            for (int p = 0; p < px.length; p++) {
-                text.append(p == 0 ? "" : ",").append(px[p] & 0xff);
-            }
-        }
-        Files.writeString(csv, text + "\n");
+        Digits test = TestData.mnist().test();
+        Path mnist = DataFolder.defaultDir(Dataset.MNIST); // where TestData found the IDX files
+        Path csv = UserFiles.kaggleCsv(test, 300, false, tmp.resolve("kaggle-test.csv"));
+        String text = Files.readString(csv);
         Inference.Outputs local;
         Inference.Outputs localKaggle;
         try (Classifier c = Classifier.load(MODEL)) {
             local = c.outputs(test); // what digitlab evaluate computes
             localKaggle = c.outputs(KaggleCsv.read(csv, c.classNames())); // and digitlab kaggle
         }
-        Files.writeString(csv, text + "\n1,2,3\n300" + ",0".repeat(783) + "\n"); // two bad rows for the cluster
+        Files.writeString(csv, text + "1,2,3\n300" + ",0".repeat(783) + "\n"); // two bad rows for the cluster
         try (SparkSession spark = Sessions.start("digitlab cluster test", master, conf())) {
             Scoring.Summary idx = Scoring.run(spark, new Scoring.Job(MODEL, mnist.resolve("t10k-images-idx3-ubyte").toString(),
                     tmp.resolve("scored-idx").toString(), "image", 4, false));

@@ -2,14 +2,14 @@ package dev.digitlab.spark;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.digitlab.TestData;
+import dev.digitlab.api.Classifier;
 import dev.digitlab.cli.Main;
-import dev.digitlab.data.DataFolder;
-import dev.digitlab.data.Dataset;
 import dev.digitlab.data.Digits;
 import dev.digitlab.data.ImagePrep;
-import dev.digitlab.api.Classifier;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -43,9 +44,7 @@ class LocalScoringTest {
 
     @BeforeAll
     static void data() {
-        Path mnist = DataFolder.defaultDir(Dataset.MNIST);
-        DataFolder.ensure(Dataset.MNIST, mnist, List.of(), s -> { });
-        test = DataFolder.load(Dataset.MNIST, mnist).test();
+        test = TestData.mnist().test();
     }
 
     /** Image i as a user's scan would be: dark ink on white paper, 56x56, in a subfolder for every tenth. */
@@ -65,16 +64,30 @@ class LocalScoringTest {
     }
 
     static int score(String... args) {
+        return scoreWith(MODEL, args);
+    }
+
+    static int scoreWith(Path model, String... args) {
         PrintStream out = System.out;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
         try {
-            List<String> all = new ArrayList<>(List.of("score", "--model", MODEL.toString()));
+            List<String> all = new ArrayList<>(List.of("score", "--model", model.toString()));
             all.addAll(List.of(args));
             return Main.run(all.toArray(String[]::new));
         } finally {
             System.setOut(out);
         }
+    }
+
+    /** {@code folder} with everything in it, again at {@code to}. */
+    static Path copy(Path folder, Path to) throws IOException {
+        try (Stream<Path> all = Files.walk(folder)) {
+            for (Path p : (Iterable<Path>) all::iterator) {
+                Files.copy(p, to.resolve(folder.relativize(p).toString()));
+            }
+        }
+        return to;
     }
 
     static Map<String, Row> rows(Path parquet) throws Exception {
@@ -140,13 +153,17 @@ class LocalScoringTest {
             spark.createDataFrame(rows, schema).write().parquet(parquet.toString());
         }
         Path out = tmp.resolve("scored-parquet");
+        // the model under a name of this run's own, so that the folders an executor unpacks it into
+        // (java.io.tmpdir/digitlab-NAME-HASH...) are this job's alone, whatever else ran in this JVM or on this machine
+        Path model = copy(MODEL, tmp.resolve("lenet5-" + tmp.getFileName()));
 
-        int loadsBefore = ExecutorModels.loads();
-        assertThat(score("--input", parquet.toString(), "--output", out.toString(), "--column", "pixels",
+        assertThat(scoreWith(model, "--input", parquet.toString(), "--output", out.toString(), "--column", "pixels",
                 "--partitions", "3")).isZero();
-        // three partitions on two task threads; the model loaded once in this JVM (by this job, or by an earlier one)
-        assertThat(ExecutorModels.loads() - loadsBefore).isLessThanOrEqualTo(1);
-        assertThat(ExecutorModels.loads()).isPositive();
+        // three partitions on two task threads; the model unpacked, so loaded, once in this JVM
+        try (Stream<Path> unpacked = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            assertThat(unpacked.filter(p -> p.getFileName().toString().startsWith("digitlab-" + model.getFileName() + "-")))
+                    .hasSize(1);
+        }
 
         Map<String, Row> scored = rows(out.resolve("predictions.parquet"));
         assertThat(scored).hasSize(500);

@@ -3,8 +3,8 @@ package dev.digitlab.spark;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.pytorch.jni.JniUtils;
+import dev.digitlab.TestData;
 import dev.digitlab.data.DataFolder;
-import dev.digitlab.data.Dataset;
 import dev.digitlab.train.Experiment;
 import dev.digitlab.train.ExperimentCluster;
 import dev.digitlab.train.TrainConfig;
@@ -33,7 +33,7 @@ class LocalSweepTest {
                 new ExperimentCluster.Data("mnist", null), 1, s -> { });
         assertThat(runs).hasSize(2).noneMatch(Experiment.Run::reused);
 
-        DataFolder.TrainTest mnist = DataFolder.load(Dataset.MNIST, DataFolder.defaultDir(Dataset.MNIST));
+        DataFolder.TrainTest mnist = TestData.mnist();
         JniUtils.setNumThreads(1); // as the task did: one core each, and the sums come out in the same order
         Experiment.Run local = Experiment.one(variants.get(1), 1, tmp.resolve("local"), mnist.train(), mnist.test());
         assertThat(Files.readAllBytes(tmp.resolve("spark/b/run-1/model.params")))
