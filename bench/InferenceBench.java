@@ -1,7 +1,7 @@
 import dev.digitlab.data.DataFolder;
 import dev.digitlab.data.Dataset;
 import dev.digitlab.data.Digits;
-import dev.digitlab.eval.Classifier;
+import dev.digitlab.api.Classifier;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -16,7 +16,7 @@ public class InferenceBench {
         Path model = Path.of(args[0]);
         int singles = Integer.parseInt(args[1]);
         Digits test = DataFolder.load(Dataset.MNIST, DataFolder.defaultDir(Dataset.MNIST)).test();
-        try (Classifier c = new Classifier(model)) {
+        try (Classifier c = Classifier.load(model)) {
             double[] ms = new double[singles];
             for (int i = -singles / 5; i < singles; i++) { // the first fifth warms up
                 byte[] image = Arrays.copyOfRange(test.pixels(), (i & 8191) * 784, ((i & 8191) + 1) * 784);

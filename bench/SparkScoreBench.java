@@ -2,7 +2,7 @@ import dev.digitlab.data.Augmentation;
 import dev.digitlab.data.DataFolder;
 import dev.digitlab.data.Dataset;
 import dev.digitlab.data.Digits;
-import dev.digitlab.eval.Classifier;
+import dev.digitlab.api.Classifier;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
