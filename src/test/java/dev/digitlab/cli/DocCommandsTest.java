@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.ArgSpec;
@@ -148,5 +149,20 @@ class DocCommandsTest {
         ArgSpec a = arg.startsWith("-") ? spec.findOption(arg)
                 : spec.positionalParameters().stream().filter(p -> p.paramLabel().equals(arg)).findFirst().orElseThrow();
         return String.join(" ", a.description());
+    }
+
+    /** A training setting is declared once, as an option; the docs check is that USAGE.md names every option train has. */
+    @Test
+    void usageNamesEveryOptionOfTrain() throws Exception {
+        String usage = Files.readString(ROOT.resolve("docs/USAGE.md"));
+        List<String> missing = new ArrayList<>();
+        for (var o : Main.commandLine(new TrainCommand()).getCommandSpec().options()) {
+            String name = o.longestName();
+            if (!o.hidden() && !name.equals("--help") && !name.equals("--version")
+                    && !Pattern.compile("(?<![\\w-])" + Pattern.quote(name) + "(?![\\w-])").matcher(usage).find()) {
+                missing.add(name);
+            }
+        }
+        assertThat(missing).as("train's options that docs/USAGE.md does not name").isEmpty();
     }
 }
