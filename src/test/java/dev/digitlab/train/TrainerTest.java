@@ -43,6 +43,19 @@ class TrainerTest {
         return Trainer.run(c, TestData.mnist().train(), test, folder.checkpoint(), List.of(new TrainingLog(log::add), folder));
     }
 
+    /** A log that stops the run (throws "killed") when it is told the line containing {@code text}. */
+    static List<String> killedAt(String text) {
+        return new ArrayList<>() {
+            @Override
+            public boolean add(String line) {
+                if (line.contains(text)) {
+                    throw new IllegalStateException("killed");
+                }
+                return super.add(line);
+            }
+        };
+    }
+
     /** The figures that must repeat exactly; times and durations may not. */
     static List<List<Double>> figures(List<EpochStats> history) {
         return history.stream().map(e -> List.of(e.trainLoss(), e.trainAccuracy(), e.valLoss(), e.valAccuracy(), e.lr())).toList();
@@ -86,15 +99,7 @@ class TrainerTest {
         int best = ModelFolder.readSidecar(whole.resolve("best")).metrics().epoch();
         assertThat(best).as("this run's best epoch must come before its last for the test to mean anything").isLessThan(7);
         assertThat(Checkpoint.read(whole).bestParameters()).isNotNull();
-        List<String> log = new ArrayList<>() {
-            @Override
-            public boolean add(String line) {
-                if (line.contains("epoch 8/8")) {
-                    throw new IllegalStateException("killed");
-                }
-                return super.add(line);
-            }
-        };
+        List<String> log = killedAt("epoch 8/8");
         assertThatThrownBy(() -> train(c, broken, false, log)).hasMessage("killed");
         train(c, broken, true, new ArrayList<>());
         Digits test = TestData.mnist().test().subset(IntStream.range(0, 2000).toArray());
@@ -135,15 +140,7 @@ class TrainerTest {
             Path broken = dir.resolve(c.model() + "-broken");
             Result uninterrupted = train(c, whole, false, new ArrayList<>());
             // Die while epoch 2 is being reported, after epoch 1's checkpoint was written.
-            List<String> log = new ArrayList<>() {
-                @Override
-                public boolean add(String line) {
-                    if (line.contains("epoch 2/3")) {
-                        throw new IllegalStateException("killed");
-                    }
-                    return super.add(line);
-                }
-            };
+            List<String> log = killedAt("epoch 2/3");
             assertThatThrownBy(() -> train(c, broken, false, log)).hasMessage("killed");
             assertThat(Checkpoint.read(broken).state().epochsDone()).isEqualTo(1);
             Result resumed = train(c, broken, true, new ArrayList<>());
